@@ -1,0 +1,1 @@
+//! ews-client placeholder

@@ -1,0 +1,83 @@
+//! The standalone `ews-mock` binary: a fake Exchange EWS endpoint on the demo tenant, or on a
+//! tenant from `--config`. Prints one line with the endpoint URL once it accepts connections,
+//! logs to stderr, and exits cleanly on SIGINT or SIGTERM (mini-redis `bin/server.rs`).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use ews_mock::TenantConfig;
+
+/// A fake Exchange EWS endpoint for calendar work under impersonation.
+#[derive(Debug, Parser)]
+#[command(name = "ews-mock", version, about)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Tenant configuration (TOML); default: the embedded demo tenant.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Log level or filter for stderr: error, warn, info, debug, trace.
+    #[arg(long, default_value = "info")]
+    log_level: String,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    max_body_bytes: usize,
+    /// Journal entries kept per tenant.
+    #[arg(long, default_value_t = 1000)]
+    journal_size: usize,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
+        .map_err(|e| format!("--log-level {:?}: {e}", args.log_level))?;
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+
+    let config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+            TenantConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => TenantConfig::demo(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("binding {}: {e}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let server = ews_mock::server::Server::new(config)?
+            .max_body_bytes(args.max_body_bytes)
+            .journal_capacity(args.journal_size);
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "ews-mock listening on http://{addr}/EWS/Exchange.asmx")?;
+        stdout.flush()?;
+        tracing::info!(%addr, "ews-mock ready");
+        server.run(listener, shutdown_signal()).await;
+        tracing::info!("ews-mock stopped");
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    })?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,113 @@
+//! The request journal: what came in, as whom, and what went out — bounded in memory.
+//!
+//! A ring of the last N entries (default 1,000): a long-running mock keeps a fixed amount of
+//! history, never a growing one.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request as the mock saw and answered it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JournalEntry {
+    /// Sequence number within the tenant, from 1.
+    pub seq: u64,
+    /// The EWS operation (`CreateItem`, …), or `""` if the body had none.
+    pub operation: String,
+    /// Who authenticated (address, UPN or `app:…`), or `""` for a 401.
+    pub caller: String,
+    /// The primary address of the mailbox acted as, if any.
+    pub acting_as: Option<String>,
+    /// HTTP status sent.
+    pub status: u16,
+    /// `NoError`, the first per-message error code, or the fault's code.
+    pub response_code: String,
+    /// Time spent answering.
+    #[serde(serialize_with = "micros")]
+    pub duration: Duration,
+    /// The request body as received (lossy UTF-8).
+    pub request_xml: String,
+    /// The response body as sent.
+    pub response_xml: String,
+}
+
+fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_micros() as u64)
+}
+
+#[derive(Debug)]
+struct Ring {
+    capacity: usize,
+    next_seq: u64,
+    entries: VecDeque<JournalEntry>,
+}
+
+/// A cheap-clone handle to a tenant's journal.
+#[derive(Debug, Clone)]
+pub(crate) struct Journal {
+    ring: Arc<Mutex<Ring>>,
+}
+
+impl Journal {
+    pub(crate) fn new(capacity: usize) -> Journal {
+        Journal { ring: Arc::new(Mutex::new(Ring { capacity, next_seq: 1, entries: VecDeque::new() })) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
+        // A ring of plain values cannot be left inconsistent by a panic elsewhere.
+        self.ring.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Appends an entry, dropping the oldest when full. Sets `seq`.
+    pub(crate) fn record(&self, mut entry: JournalEntry) {
+        let mut ring = self.lock();
+        if ring.capacity == 0 {
+            return;
+        }
+        entry.seq = ring.next_seq;
+        ring.next_seq += 1;
+        if ring.entries.len() == ring.capacity {
+            ring.entries.pop_front();
+        }
+        ring.entries.push_back(entry);
+    }
+
+    /// The entries, oldest first.
+    pub(crate) fn entries(&self) -> Vec<JournalEntry> {
+        self.lock().entries.iter().cloned().collect()
+    }
+
+    /// Forgets every entry.
+    pub(crate) fn clear(&self) {
+        self.lock().entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(op: &str) -> JournalEntry {
+        JournalEntry {
+            seq: 0,
+            operation: op.into(),
+            caller: String::new(),
+            acting_as: None,
+            status: 200,
+            response_code: "NoError".into(),
+            duration: Duration::ZERO,
+            request_xml: String::new(),
+            response_xml: String::new(),
+        }
+    }
+
+    #[test]
+    fn journal_keeps_only_the_last_entries() {
+        let j = Journal::new(2);
+        for op in ["a", "b", "c"] {
+            j.record(entry(op));
+        }
+        let ops: Vec<_> = j.entries().into_iter().map(|e| (e.seq, e.operation)).collect();
+        assert_eq!(ops, vec![(2, "b".to_string()), (3, "c".to_string())]);
+    }
+}

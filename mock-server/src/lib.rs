@@ -1,0 +1,61 @@
+//! ews-mock: a fake Exchange EWS endpoint for calendar work under impersonation.
+//!
+//! It speaks EWS's wire format (SOAP 1.1), applies Exchange's impersonation rules (who may act
+//! as whom, scoped rights, OAuth token kinds), binds every item to the one mailbox it was saved
+//! in, and answers bad requests with the faults Exchange sends. Use it standalone (the
+//! `ews-mock` binary) or in-process:
+//!
+//! ```
+//! let mock = ews_mock::MockEws::start();
+//! println!("EWS at {}", mock.ews_url());
+//! ```
+//!
+//! # Layout
+//! - [`mock`]: `MockEws`, the in-process handle; [`server`] the accept loop; `http` routing,
+//!   authentication and body limits; `admin` the `/_mock/` JSON API.
+//! - `dispatch`: envelope → operation → answer; `soap` the envelope and SOAP headers;
+//!   `acting` the impersonation rules; `auth` Basic and Bearer sign-in.
+//! - `ops/<operation>.rs`: one EWS operation each, as parse → apply → write.
+//! - `item/`: the item model, its schema order and how it is read; `store` the mailbox
+//!   contents; `ids` item ids and ChangeKeys; `folder_id` folder references.
+//! - `tenant`: tenant configuration and the directory; `runtime` the live tenants; `journal`
+//!   the bounded request journal; `profile` server versions; `fault` and `response` the two
+//!   ways errors travel; `response_code` every EWS code; `xml/` reading and writing helpers.
+
+mod acting;
+mod admin;
+mod auth;
+mod clock;
+mod dispatch;
+mod error;
+mod fault;
+mod folder_id;
+mod http;
+mod ids;
+mod item;
+mod journal;
+pub mod mock;
+mod ns;
+mod ops;
+mod profile;
+mod response;
+mod response_code;
+mod runtime;
+pub mod server;
+mod soap;
+mod store;
+mod tenant;
+mod xml;
+
+pub use clock::Clock;
+pub use error::{Error, Result};
+pub use item::{
+    Attendee, Body, BodyType, Importance, ItemFields, ItemKind, LegacyFreeBusyStatus, ResponseType, Sensitivity,
+    ServerFields,
+};
+pub use journal::JournalEntry;
+pub use mock::{MockEws, MockEwsBuilder, StoredItem};
+pub use profile::ServerProfile;
+pub use response_code::ResponseCode;
+pub use store::FolderKind;
+pub use tenant::{AccountConfig, ImpersonationRight, MailboxConfig, TenantConfig, TokenConfig, TokenKind};

@@ -1,0 +1,110 @@
+//! The running tenants: each has its own items and journal, made from the configured template
+//! on first use (`/t/{name}/…`), so parallel CI jobs sharing one mock never see each other.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::clock::Clock;
+use crate::journal::Journal;
+use crate::store::Store;
+use crate::tenant::Directory;
+
+/// The name of the tenant served on the plain paths.
+pub(crate) const DEFAULT_TENANT: &str = "default";
+
+/// How many named tenants one mock holds at most; more is refused, so a client looping over
+/// fresh names cannot exhaust memory.
+pub(crate) const MAX_TENANTS: usize = 1024;
+
+/// Settings fixed when the mock starts.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// Where "now" comes from.
+    pub(crate) clock: Clock,
+    /// Mixed into every id, so ids are reproducible for a given seed.
+    pub(crate) id_seed: u64,
+    /// Journal entries kept per tenant.
+    pub(crate) journal_capacity: usize,
+    /// Largest request body accepted, in bytes.
+    pub(crate) max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            clock: Clock::System,
+            id_seed: 0x5EED_0000_0000_0001,
+            journal_capacity: 1000,
+            max_body_bytes: 16 << 20,
+        }
+    }
+}
+
+/// One tenant's live state.
+#[derive(Debug)]
+pub(crate) struct Tenant {
+    /// The tenant's directory (shared with every tenant of the same template).
+    pub(crate) dir: Arc<Directory>,
+    /// Its items.
+    pub(crate) store: Store,
+    /// Its request journal.
+    pub(crate) journal: Journal,
+    /// Its id seed (the mock's seed, varied per tenant name so ids never collide across tenants).
+    pub(crate) seed: u64,
+}
+
+/// Everything the server shares across connections.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) dir: Arc<Directory>,
+    pub(crate) settings: Settings,
+    tenants: Mutex<HashMap<String, Arc<Tenant>>>,
+}
+
+impl Shared {
+    pub(crate) fn new(dir: Directory, settings: Settings) -> Shared {
+        Shared { dir: Arc::new(dir), settings, tenants: Mutex::new(HashMap::new()) }
+    }
+
+    fn make(&self, name: &str) -> Arc<Tenant> {
+        let seed = if name == DEFAULT_TENANT {
+            self.settings.id_seed
+        } else {
+            self.settings.id_seed ^ (crate::tenant::fnv128(name.as_bytes()) as u64)
+        };
+        Arc::new(Tenant {
+            dir: Arc::clone(&self.dir),
+            store: Store::new(self.dir.mailboxes.len()),
+            journal: Journal::new(self.settings.journal_capacity),
+            seed,
+        })
+    }
+
+    /// The tenant of that name, created on first use; `None` if the name is invalid or the
+    /// tenant limit is reached.
+    pub(crate) fn tenant(&self, name: &str) -> Option<Arc<Tenant>> {
+        if !valid_name(name) {
+            return None;
+        }
+        let mut map = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = map.get(name) {
+            return Some(Arc::clone(t));
+        }
+        if map.len() >= MAX_TENANTS {
+            return None;
+        }
+        let t = self.make(name);
+        map.insert(name.to_string(), Arc::clone(&t));
+        Some(t)
+    }
+
+    /// Empties a tenant's folders and journal (it is made anew on next use).
+    pub(crate) fn reset(&self, name: &str) {
+        self.tenants.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+    }
+}
+
+/// Tenant names are 1–64 characters of `[A-Za-z0-9._-]`.
+pub(crate) fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}

@@ -1,0 +1,208 @@
+//! Mailbox contents: a cheap-clone handle over the tenant's items (mini-redis `db.rs` style).
+//!
+//! A `std::sync::Mutex` guards the state: every operation's work under the lock is short and
+//! synchronous, and the lock is never held across an `.await`. One lock per tenant makes each
+//! request atomic with respect to the others, which is what "exactly one concurrent UpdateItem
+//! wins" needs.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::item::Item;
+use crate::tenant::MailboxIdx;
+
+/// The distinguished folders every mailbox has.
+///
+/// See <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/distinguishedfolderid>.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[repr(u8)]
+pub enum FolderKind {
+    /// `root`: the mailbox's root.
+    Root = 1,
+    /// `msgfolderroot`: Top of Information Store.
+    MsgFolderRoot = 2,
+    /// `calendar`.
+    Calendar = 3,
+    /// `inbox`.
+    Inbox = 4,
+    /// `sentitems`.
+    SentItems = 5,
+    /// `deleteditems`.
+    DeletedItems = 6,
+    /// `drafts`.
+    Drafts = 7,
+}
+
+/// Folder count, for per-mailbox arrays.
+pub(crate) const FOLDER_COUNT: usize = 7;
+
+impl FolderKind {
+    /// Every folder, in hierarchy order.
+    pub const ALL: [FolderKind; FOLDER_COUNT] = [
+        FolderKind::Root,
+        FolderKind::MsgFolderRoot,
+        FolderKind::Calendar,
+        FolderKind::Inbox,
+        FolderKind::SentItems,
+        FolderKind::DeletedItems,
+        FolderKind::Drafts,
+    ];
+
+    /// The `DistinguishedFolderId/@Id` value.
+    pub fn distinguished_id(self) -> &'static str {
+        match self {
+            FolderKind::Root => "root",
+            FolderKind::MsgFolderRoot => "msgfolderroot",
+            FolderKind::Calendar => "calendar",
+            FolderKind::Inbox => "inbox",
+            FolderKind::SentItems => "sentitems",
+            FolderKind::DeletedItems => "deleteditems",
+            FolderKind::Drafts => "drafts",
+        }
+    }
+
+    /// Parses a `DistinguishedFolderId/@Id` value the mock models.
+    pub fn from_distinguished_id(id: &str) -> Option<FolderKind> {
+        FolderKind::ALL.into_iter().find(|f| f.distinguished_id() == id)
+    }
+
+    /// The English display name Exchange gives the folder.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            FolderKind::Root => "",
+            FolderKind::MsgFolderRoot => "Top of Information Store",
+            FolderKind::Calendar => "Calendar",
+            FolderKind::Inbox => "Inbox",
+            FolderKind::SentItems => "Sent Items",
+            FolderKind::DeletedItems => "Deleted Items",
+            FolderKind::Drafts => "Drafts",
+        }
+    }
+
+    /// `FolderClass`; `None` for the root folders, which have none.
+    pub fn folder_class(self) -> Option<&'static str> {
+        match self {
+            FolderKind::Root | FolderKind::MsgFolderRoot => None,
+            FolderKind::Calendar => Some("IPF.Appointment"),
+            _ => Some("IPF.Note"),
+        }
+    }
+
+    /// The parent folder in the hierarchy (`None` for root).
+    pub fn parent(self) -> Option<FolderKind> {
+        match self {
+            FolderKind::Root => None,
+            FolderKind::MsgFolderRoot => Some(FolderKind::Root),
+            _ => Some(FolderKind::MsgFolderRoot),
+        }
+    }
+
+    pub(crate) fn from_u8(v: u8) -> Option<FolderKind> {
+        FolderKind::ALL.into_iter().find(|f| *f as u8 == v)
+    }
+
+    fn index(self) -> usize {
+        self as usize - 1
+    }
+}
+
+/// The items of one tenant.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// The next item key; keys are never reused.
+    next_key: u64,
+    /// The next ChangeKey counter; never reused, so a stale ChangeKey never matches again.
+    next_change: u64,
+    /// Every item by key.
+    items: HashMap<u64, Item>,
+    /// Per mailbox, per folder, the item keys in creation order.
+    folders: Vec<[BTreeSet<u64>; FOLDER_COUNT]>,
+}
+
+impl State {
+    fn new(mailboxes: usize) -> State {
+        State { next_key: 1, next_change: 1, items: HashMap::new(), folders: vec![Default::default(); mailboxes] }
+    }
+
+    /// A fresh ChangeKey counter value.
+    pub(crate) fn next_change(&mut self) -> u64 {
+        let c = self.next_change;
+        self.next_change += 1;
+        c
+    }
+
+    /// Stores a new item and returns its key. The item's `change` is set here.
+    pub(crate) fn insert(&mut self, mut item: Item) -> u64 {
+        let key = self.next_key;
+        self.next_key += 1;
+        item.change = self.next_change();
+        self.folders[item.mailbox as usize][item.folder.index()].insert(key);
+        self.items.insert(key, item);
+        key
+    }
+
+    /// The key the next inserted item will get.
+    pub(crate) fn peek_key(&self) -> u64 {
+        self.next_key
+    }
+
+    pub(crate) fn get(&self, key: u64) -> Option<&Item> {
+        self.items.get(&key)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: u64) -> Option<&mut Item> {
+        self.items.get_mut(&key)
+    }
+
+    /// Removes an item for good.
+    pub(crate) fn remove(&mut self, key: u64) -> Option<Item> {
+        let item = self.items.remove(&key)?;
+        self.folders[item.mailbox as usize][item.folder.index()].remove(&key);
+        Some(item)
+    }
+
+    /// Moves an item to another folder of its mailbox, with a new ChangeKey.
+    pub(crate) fn move_to(&mut self, key: u64, folder: FolderKind) -> bool {
+        let change = self.next_change();
+        let Some(item) = self.items.get_mut(&key) else { return false };
+        let slots = &mut self.folders[item.mailbox as usize];
+        slots[item.folder.index()].remove(&key);
+        slots[folder.index()].insert(key);
+        item.folder = folder;
+        item.change = change;
+        true
+    }
+
+    /// The keys in a mailbox folder, oldest first.
+    pub(crate) fn folder(&self, mailbox: MailboxIdx, folder: FolderKind) -> impl DoubleEndedIterator<Item = u64> + '_ {
+        self.folders[mailbox as usize][folder.index()].iter().copied()
+    }
+
+    /// How many items a mailbox folder holds.
+    pub(crate) fn count(&self, mailbox: MailboxIdx, folder: FolderKind) -> usize {
+        self.folders[mailbox as usize][folder.index()].len()
+    }
+
+    /// How many items the tenant holds.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+/// A cheap-clone handle to one tenant's items.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    shared: Arc<Mutex<State>>,
+}
+
+impl Store {
+    pub(crate) fn new(mailboxes: usize) -> Store {
+        Store { shared: Arc::new(Mutex::new(State::new(mailboxes))) }
+    }
+
+    /// Locks the state. A poisoned lock is taken over: every mutation leaves the state
+    /// consistent between statements, so a panic elsewhere cannot have left it half-written.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
