@@ -33,6 +33,7 @@ mod folder_id;
 mod http;
 mod ids;
 mod item;
+mod item_id;
 mod journal;
 pub mod mock;
 mod ns;

@@ -146,6 +146,34 @@ pub(crate) fn set_field(fields: &mut ItemFields, name: &str, child: Node) -> Res
     Ok(())
 }
 
+/// Clears one modelled field, for UpdateItem's DeleteItemField. Returns false for elements the
+/// mock does not model.
+pub(crate) fn clear_field(fields: &mut ItemFields, name: &str) -> bool {
+    match name {
+        "Subject" => fields.subject = None,
+        "Sensitivity" => fields.sensitivity = None,
+        "Body" => fields.body = None,
+        "Categories" => fields.categories.clear(),
+        "Importance" => fields.importance = None,
+        "ReminderDueBy" => fields.reminder_due_by = None,
+        "ReminderIsSet" => fields.reminder_is_set = None,
+        "ReminderMinutesBeforeStart" => fields.reminder_minutes_before_start = None,
+        "Start" => fields.start = None,
+        "End" => fields.end = None,
+        "IsAllDayEvent" => fields.is_all_day_event = None,
+        "LegacyFreeBusyStatus" => fields.legacy_free_busy_status = None,
+        "Location" => fields.location = None,
+        "RequiredAttendees" => fields.required_attendees.clear(),
+        "OptionalAttendees" => fields.optional_attendees.clear(),
+        "Resources" => fields.resources.clear(),
+        "MeetingTimeZone" => fields.meeting_time_zone = None,
+        "StartTimeZone" => fields.start_time_zone = None,
+        "EndTimeZone" => fields.end_time_zone = None,
+        _ => return false,
+    }
+    true
+}
+
 fn enum_value<T>(node: Node, parse: fn(&str) -> Option<T>, xsd: &str) -> Result<T, Fault> {
     let raw = text(node);
     parse(raw.trim()).ok_or_else(|| invalid_value(node, raw, xsd, "The Enumeration constraint failed."))
