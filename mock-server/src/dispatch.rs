@@ -2,13 +2,15 @@
 //! impersonation rules, run it, write the answer. Every input gets an answer: malformed XML, a
 //! DTD, a wrong namespace or an unknown operation is a SOAP fault, never a hang-up or a panic.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use roxmltree::{Document, ParsingOptions};
 
 use crate::acting::{self, Acting};
 use crate::auth::Caller;
-use crate::fault::Fault;
+use crate::control::RequestFacts;
+use crate::fault::{Fault, MessageXml};
+use crate::faults::FaultAction;
 use crate::journal::JournalEntry;
 use crate::ns;
 use crate::ops::{create_item::CreateItem, Ctx, Operation, WriteCtx};
@@ -24,10 +26,22 @@ const NODES_LIMIT: u32 = 1_000_000;
 /// What to send back.
 #[derive(Debug)]
 pub(crate) struct Answer {
-    /// 200 or 500.
+    /// 200, 500 or 503.
     pub(crate) status: u16,
-    /// The SOAP envelope.
+    /// The SOAP envelope (empty for 503 and resets).
     pub(crate) body: Vec<u8>,
+    /// Wait this long before answering (injected latency).
+    pub(crate) delay: Option<Duration>,
+    /// Close the connection instead of answering (injected reset).
+    pub(crate) reset: bool,
+}
+
+/// What an injected fault changes about the answer, beyond its body.
+#[derive(Debug, Default)]
+struct Injected {
+    delay: Option<Duration>,
+    http503: bool,
+    reset: bool,
 }
 
 /// Operations of EWS that the mock does not implement get this fault, so the user knows the gap
@@ -63,37 +77,64 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
 /// Answers one EWS request from an authenticated caller.
 pub(crate) fn handle(tenant: &Tenant, settings: &Settings, caller: &Caller, body: &[u8]) -> Answer {
     let started = Instant::now();
+    let caller_name = caller.name(&tenant.dir);
     let mut operation = String::new();
     let mut acting_as = None;
-    let result = answer(tenant, settings, caller, body, &mut operation, &mut acting_as);
-    let (status, body_out, code) = match result {
+    let mut injected = Injected::default();
+    let result = match tenant.throttle.enter(&caller_name) {
+        Err(back_off_ms) => Err(server_busy_fault(back_off_ms)),
+        Ok(_permit) => {
+            answer(tenant, settings, caller, &caller_name, body, &mut operation, &mut acting_as, &mut injected)
+        }
+    };
+    let (mut status, mut body_out, mut code) = match result {
         Ok((bytes, code)) => (200, bytes, code.as_str().to_string()),
         Err(fault) => {
             let code = fault.response_code().map_or("VersionMismatch", |c| c.as_str()).to_string();
             (500, fault.to_xml(), code)
         }
     };
+    if injected.http503 {
+        (status, body_out, code) = (503, Vec::new(), "Http503".to_string());
+    } else if injected.reset {
+        (status, body_out, code) = (0, Vec::new(), "ConnectionReset".to_string());
+    }
+    let acting_as = acting_as.map(|mb| tenant.dir.mailbox(mb).smtp.clone());
+    tenant.expectations.observe(&RequestFacts {
+        operation: &operation,
+        acting_as: acting_as.as_deref(),
+        caller: &caller_name,
+    });
     tenant.journal.record(JournalEntry {
         seq: 0,
         operation,
-        caller: caller.name(&tenant.dir),
-        acting_as: acting_as.map(|mb| tenant.dir.mailbox(mb).smtp.clone()),
+        caller: caller_name,
+        acting_as,
         status,
         response_code: code,
-        duration: started.elapsed(),
+        duration: started.elapsed() + injected.delay.unwrap_or_default(),
         request_xml: String::from_utf8_lossy(body).into_owned(),
         response_xml: String::from_utf8_lossy(&body_out).into_owned(),
     });
-    Answer { status, body: body_out }
+    Answer { status, body: body_out, delay: injected.delay, reset: injected.reset }
 }
 
+/// ErrorServerBusy as Exchange sends it when throttled: a fault with BackOffMilliseconds.
+fn server_busy_fault(back_off_ms: u64) -> Fault {
+    Fault::new(ResponseCode::ErrorServerBusy)
+        .message_xml(MessageXml::Values(vec![("BackOffMilliseconds".into(), back_off_ms.to_string())]))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn answer(
     tenant: &Tenant,
     settings: &Settings,
     caller: &Caller,
+    caller_name: &str,
     body: &[u8],
     operation: &mut String,
     acting_as: &mut Option<u32>,
+    injected: &mut Injected,
 ) -> Result<(Vec<u8>, ResponseCode), Fault> {
     let text = std::str::from_utf8(body).map_err(|e| {
         let (line, col) = line_col(body, e.valid_up_to());
@@ -116,9 +157,9 @@ fn answer(
             ),
         ));
     }
-    let run = Runner { tenant, settings, caller, header: env.headers.impersonation.as_ref() };
+    let run = Runner { tenant, settings, caller, caller_name, header: env.headers.impersonation.as_ref() };
     match op.tag_name().name() {
-        CreateItem::NAME => run.op::<CreateItem>(op, acting_as),
+        CreateItem::NAME => run.op::<CreateItem>(op, acting_as, injected),
         name if KNOWN_UNSUPPORTED.contains(&name) => Err(Fault::with_text(
             ResponseCode::ErrorInvalidRequest,
             format!("The request is invalid: ews-mock does not implement the EWS operation '{name}'."),
@@ -134,6 +175,7 @@ struct Runner<'a> {
     tenant: &'a Tenant,
     settings: &'a Settings,
     caller: &'a Caller,
+    caller_name: &'a str,
     header: Option<&'a soap::ConnectingSid>,
 }
 
@@ -142,12 +184,48 @@ impl Runner<'_> {
         &self,
         node: roxmltree::Node,
         acting_as: &mut Option<u32>,
+        injected: &mut Injected,
     ) -> Result<(Vec<u8>, ResponseCode), Fault> {
         // Exchange validates the whole request before it acts on any of it.
         let request = O::parse(node)?;
         let dir = &self.tenant.dir;
         let acting: Acting = acting::resolve(dir, self.caller, self.header)?;
         *acting_as = acting.mailbox;
+        let facts = RequestFacts {
+            operation: O::NAME,
+            acting_as: acting.mailbox.map(|mb| dir.mailbox(mb).smtp.as_str()),
+            caller: self.caller_name,
+        };
+        if let Some(action) = self.tenant.faults.fire(&facts) {
+            match action {
+                FaultAction::ServerBusyFault { back_off_ms } => return Err(server_busy_fault(back_off_ms)),
+                FaultAction::Fault { code, message } => {
+                    let code = response_code(&code);
+                    return Err(Fault::with_text(code, message.unwrap_or_else(|| code.default_message().to_string())));
+                }
+                FaultAction::ServerBusyMessage { back_off_ms } => {
+                    let xml = MessageXml::Values(vec![("BackOffMilliseconds".into(), back_off_ms.to_string())]);
+                    let text = format!(
+                        "The server cannot service this request right now. Try again later., This operation exceeds the throttling budget. Suggested backoff time {back_off_ms} ms."
+                    );
+                    return Ok(crate::ops::injected_error::<O>(dir.profile, ResponseCode::ErrorServerBusy, &text, xml));
+                }
+                FaultAction::MessageError { code, message } => {
+                    let code = response_code(&code);
+                    let text = message.unwrap_or_else(|| code.default_message().to_string());
+                    return Ok(crate::ops::injected_error::<O>(dir.profile, code, &text, MessageXml::None));
+                }
+                FaultAction::Http503 => {
+                    injected.http503 = true;
+                    return Ok((Vec::new(), ResponseCode::ErrorServerBusy));
+                }
+                FaultAction::Reset => {
+                    injected.reset = true;
+                    return Ok((Vec::new(), ResponseCode::ErrorServerBusy));
+                }
+                FaultAction::Latency { ms } => injected.delay = Some(Duration::from_millis(ms)),
+            }
+        }
         let now = self.settings.clock.now().timestamp();
         let response = {
             let mut state = self.tenant.store.lock();
@@ -159,6 +237,11 @@ impl Runner<'_> {
         let bytes = envelope(Some(dir.profile.server_version_info()), |out| O::write(&response, ctx, out));
         Ok((bytes, code))
     }
+}
+
+/// A configured response code; unknown names were refused when the rule was added.
+fn response_code(name: &str) -> ResponseCode {
+    ResponseCode::from_name(name).unwrap_or(ResponseCode::ErrorInternalServerError)
 }
 
 /// A malformed document, as .NET's XmlReader words it, inside ErrorSchemaValidation.

@@ -50,27 +50,49 @@ fn route(path: &str) -> Route<'_> {
     }
 }
 
-/// Answers one HTTP request. Never fails: every problem is an HTTP answer.
-pub(crate) async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> HttpResponse {
-    let path = req.uri().path().to_string();
-    match route(&path) {
-        Route::Ews { tenant } => ews(&shared, tenant, req).await,
-        Route::Admin { tenant, rest } => crate::admin::serve(&shared, tenant, rest, req).await,
-        Route::NotFound => plain(
-            StatusCode::NOT_FOUND,
-            format!("ews-mock: no such path {path}. EWS is served at POST /EWS/Exchange.asmx (or /t/{{tenant}}/EWS/Exchange.asmx); the admin API at /_mock/.\n"),
-        ),
+/// An injected connection reset: returned as the service's error, which makes hyper close the
+/// connection without answering.
+#[derive(Debug)]
+pub(crate) struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by an injected fault")
     }
 }
 
-async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> HttpResponse {
+impl std::error::Error for ConnectionReset {}
+
+/// Answers one HTTP request. Every problem is an HTTP answer; the only error is an injected reset.
+pub(crate) async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<HttpResponse, ConnectionReset> {
+    let path = req.uri().path().to_string();
+    Ok(match route(&path) {
+        Route::Ews { tenant } => return ews(&shared, tenant, req).await,
+        Route::Admin { tenant, rest } if shared.settings.admin => crate::admin::serve(&shared, tenant, rest, req).await,
+        Route::Admin { .. } => {
+            drain(req.into_body()).await;
+            plain(StatusCode::NOT_FOUND, "ews-mock: the admin API is turned off (--no-admin).\n".into())
+        }
+        Route::NotFound => {
+            drain(req.into_body()).await;
+            plain(
+            StatusCode::NOT_FOUND,
+            format!("ews-mock: no such path {path}. EWS is served at POST /EWS/Exchange.asmx (or /t/{{tenant}}/EWS/Exchange.asmx); the admin API at /_mock/.\n"),
+        )
+        }
+    })
+}
+
+async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> Result<HttpResponse, ConnectionReset> {
     if req.method() != Method::POST {
+        let method = req.method().clone();
+        drain(req.into_body()).await;
         let mut r = plain(
             StatusCode::METHOD_NOT_ALLOWED,
-            format!("ews-mock: EWS takes POST with a SOAP envelope, not {}.\n", req.method()),
+            format!("ews-mock: EWS takes POST with a SOAP envelope, not {method}.\n"),
         );
         r.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
-        return r;
+        return Ok(r);
     }
     let authorization = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     // The body is read before anything else, so the connection can be kept open whatever the answer.
@@ -84,26 +106,35 @@ async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> Http
                     shared.settings.max_body_bytes
                 ),
             );
-            return soap(StatusCode::PAYLOAD_TOO_LARGE, fault.to_xml());
+            return Ok(soap(StatusCode::PAYLOAD_TOO_LARGE, fault.to_xml()));
         }
         Err(BodyError::Transport) => {
-            return plain(StatusCode::BAD_REQUEST, "ews-mock: the request body could not be read.\n".into())
+            return Ok(plain(StatusCode::BAD_REQUEST, "ews-mock: the request body could not be read.\n".into()))
         }
     };
     let Some(tenant) = shared.tenant(tenant_name) else {
-        return plain(
+        return Ok(plain(
             StatusCode::NOT_FOUND,
             format!(
                 "ews-mock: invalid tenant name {tenant_name:?} (1-64 of A-Z a-z 0-9 . _ -), or too many tenants.\n"
             ),
-        );
+        ));
     };
     let Some(caller) = auth::authenticate(&tenant.dir, authorization.as_deref()) else {
-        return unauthorized();
+        return Ok(unauthorized());
     };
     let answer = dispatch::handle(&tenant, &shared.settings, &caller, &body);
+    if let Some(delay) = answer.delay {
+        tokio::time::sleep(delay).await;
+    }
+    if answer.reset {
+        return Err(ConnectionReset);
+    }
+    if answer.status == 503 {
+        return Ok(plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable (injected by ews-mock)\n".into()));
+    }
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    soap(status, answer.body)
+    Ok(soap(status, answer.body))
 }
 
 enum BodyError {
@@ -129,6 +160,11 @@ async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError>
         return Err(BodyError::TooLarge(total));
     }
     Ok(Bytes::from(buf))
+}
+
+/// Reads and drops a body that is not used, so the connection stays usable for the next request.
+pub(crate) async fn drain(mut body: Incoming) {
+    while let Some(Ok(_)) = body.frame().await {}
 }
 
 fn unauthorized() -> HttpResponse {

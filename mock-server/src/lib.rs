@@ -26,12 +26,15 @@ mod acting;
 mod admin;
 mod auth;
 mod clock;
+mod control;
 mod dispatch;
 mod error;
 mod fault;
+mod faults;
 mod folder_id;
 mod http;
 mod ids;
+mod inspect;
 mod item;
 mod item_id;
 mod journal;
@@ -46,17 +49,22 @@ pub mod server;
 mod soap;
 mod store;
 mod tenant;
+mod throttle;
 mod xml;
 
 pub use clock::Clock;
+pub use control::{Expect, ExpectationResult, RequestMatcher, VerificationError};
 pub use error::{Error, Result};
+pub use faults::{ActiveFault, FaultAction, FaultRule};
+pub use inspect::StoredItem;
 pub use item::{
     Attendee, Body, BodyType, Importance, ItemFields, ItemKind, LegacyFreeBusyStatus, ResponseType, Sensitivity,
     ServerFields,
 };
 pub use journal::JournalEntry;
-pub use mock::{MockEws, MockEwsBuilder, StoredItem};
+pub use mock::{MockEws, MockEwsBuilder, TenantHandle};
 pub use profile::ServerProfile;
 pub use response_code::ResponseCode;
 pub use store::FolderKind;
 pub use tenant::{AccountConfig, ImpersonationRight, MailboxConfig, TenantConfig, TokenConfig, TokenKind};
+pub use throttle::ThrottlingPolicy;

@@ -11,12 +11,16 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 use crate::clock::Clock;
-use crate::item::{ItemFields, ItemKind, ServerFields};
+use crate::control::{Expect, VerificationError};
+use crate::faults::FaultRule;
+use crate::inspect::StoredItem;
 use crate::journal::JournalEntry;
+use crate::profile::ServerProfile;
 use crate::runtime::{Settings, Shared, DEFAULT_TENANT};
 use crate::store::FolderKind;
 use crate::tenant::{Directory, TenantConfig};
-use crate::{ids, Error};
+use crate::throttle::ThrottlingPolicy;
+use crate::Error;
 
 /// A running mock Exchange server.
 ///
@@ -91,6 +95,30 @@ impl MockEwsBuilder {
         self
     }
 
+    /// Answers as this Exchange release (ServerVersionInfo, accepted RequestServerVersion values).
+    pub fn profile(mut self, profile: ServerProfile) -> Self {
+        self.config.profile = profile;
+        self
+    }
+
+    /// Throttles each caller with this budget.
+    pub fn throttling(mut self, policy: ThrottlingPolicy) -> Self {
+        self.settings.throttling = Some(policy);
+        self
+    }
+
+    /// Requires `Authorization: Bearer {token}` on the admin API.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.settings.admin_token = Some(token.into());
+        self
+    }
+
+    /// Turns the admin API under `/_mock/` off.
+    pub fn without_admin(mut self) -> Self {
+        self.settings.admin = false;
+        self
+    }
+
     /// Listens on this address instead of `127.0.0.1:0`.
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
@@ -100,7 +128,11 @@ impl MockEwsBuilder {
     /// Starts the server; it accepts connections when this returns.
     pub fn start(self) -> Result<MockEws, Error> {
         let dir = Directory::new(&self.config)?;
-        let shared = Arc::new(Shared::new(dir, self.settings));
+        let mut settings = self.settings;
+        if settings.throttling.is_none() {
+            settings.throttling = self.config.throttling.clone();
+        }
+        let shared = Arc::new(Shared::new(dir, settings));
         let std_listener = std::net::TcpListener::bind(self.listen)
             .map_err(|source| Error::Io { context: format!("binding {}", self.listen), source })?;
         std_listener
@@ -149,25 +181,6 @@ impl MockEwsBuilder {
     }
 }
 
-/// An item as stored in a mailbox folder, for assertions in tests.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StoredItem {
-    /// The EWS item id.
-    pub id: String,
-    /// The current ChangeKey.
-    pub change_key: String,
-    /// CalendarItem, MeetingRequest, …
-    pub kind: ItemKind,
-    /// The folder it is in.
-    pub folder: FolderKind,
-    /// The organizer's primary address, for calendar items and meeting messages.
-    pub organizer: Option<String>,
-    /// Client-set fields.
-    pub fields: ItemFields,
-    /// Server-set fields.
-    pub server: ServerFields,
-}
-
 impl MockEws {
     /// Starts a mock serving the demo tenant on `127.0.0.1`, port chosen by the OS.
     ///
@@ -197,6 +210,26 @@ impl MockEws {
         format!("{}/EWS/Exchange.asmx", self.uri())
     }
 
+    /// The default tenant (served on the plain paths).
+    pub fn default_tenant(&self) -> TenantHandle {
+        self.tenant(DEFAULT_TENANT)
+    }
+
+    /// A named tenant, served at `/t/{name}/EWS/Exchange.asmx`, created on first use.
+    ///
+    /// ```
+    /// let mock = ews_mock::MockEws::start();
+    /// let job = mock.tenant("job-1");
+    /// assert!(job.ews_url().ends_with("/t/job-1/EWS/Exchange.asmx"));
+    /// ```
+    ///
+    /// # Panics
+    /// If the name is not 1–64 of `A-Z a-z 0-9 . _ -`.
+    pub fn tenant(&self, name: &str) -> TenantHandle {
+        assert!(crate::runtime::valid_name(name), "ews-mock: invalid tenant name {name:?}");
+        TenantHandle { shared: Arc::clone(&self.shared), name: name.to_string(), uri: self.uri() }
+    }
+
     /// The items of a mailbox folder in the default tenant, oldest first.
     ///
     /// ```
@@ -208,47 +241,156 @@ impl MockEws {
     /// # Panics
     /// If the address names no mailbox of the tenant: that is a mistake in the test.
     pub fn items(&self, mailbox: &str, folder: FolderKind) -> Vec<StoredItem> {
-        self.tenant_items(DEFAULT_TENANT, mailbox, folder)
+        self.default_tenant().items(mailbox, folder)
     }
 
-    /// The items of a mailbox folder in a named tenant (`/t/{tenant}/…`).
+    /// The meeting requests delivered to a mailbox's inbox.
+    pub fn meeting_requests(&self, mailbox: &str) -> Vec<StoredItem> {
+        self.default_tenant().meeting_requests(mailbox)
+    }
+
+    /// The default tenant's journal, oldest first.
+    pub fn received_requests(&self) -> Vec<JournalEntry> {
+        self.default_tenant().received_requests()
+    }
+
+    /// Adds an expectation to the default tenant, checked by [`verify`](Self::verify) and on drop.
+    ///
+    /// ```
+    /// use ews_mock::{Expect, MockEws};
+    /// let mock = MockEws::start();
+    /// mock.expect(Expect::any().acting_as("chris@contoso.com").never());
+    /// mock.verify().unwrap();
+    /// ```
+    pub fn expect(&self, expectation: Expect) {
+        self.default_tenant().expect(expectation);
+    }
+
+    /// Checks the default tenant's expectations now.
+    pub fn verify(&self) -> Result<(), VerificationError> {
+        self.default_tenant().verify()
+    }
+
+    /// Adds a fault rule to the default tenant; returns its id.
+    ///
+    /// ```
+    /// use ews_mock::{FaultAction, FaultRule, MockEws};
+    /// let mock = MockEws::start();
+    /// let id = mock.inject(FaultRule::new(FaultAction::ServerBusyFault { back_off_ms: 100 }).times(2));
+    /// assert!(mock.remove_fault(id));
+    /// ```
+    pub fn inject(&self, rule: FaultRule) -> u64 {
+        self.default_tenant().inject(rule)
+    }
+
+    /// Removes a fault rule by id.
+    pub fn remove_fault(&self, id: u64) -> bool {
+        self.default_tenant().remove_fault(id)
+    }
+
+    /// Puts the default tenant back to its configured state: empty folders, journal, faults and
+    /// expectations.
+    pub fn reset(&self) {
+        self.default_tenant().reset();
+    }
+}
+
+/// A handle on one tenant of a running mock: inspection, expectations, faults, reset.
+#[derive(Debug, Clone)]
+pub struct TenantHandle {
+    shared: Arc<Shared>,
+    name: String,
+    uri: String,
+}
+
+impl TenantHandle {
+    fn get(&self) -> Arc<crate::runtime::Tenant> {
+        self.shared.tenant(&self.name).expect("ews-mock: the tenant limit is reached")
+    }
+
+    /// The tenant's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The tenant's EWS endpoint.
+    pub fn ews_url(&self) -> String {
+        if self.name == DEFAULT_TENANT {
+            format!("{}/EWS/Exchange.asmx", self.uri)
+        } else {
+            format!("{}/t/{}/EWS/Exchange.asmx", self.uri, self.name)
+        }
+    }
+
+    /// The items of a mailbox folder, oldest first.
     ///
     /// # Panics
-    /// If the tenant name is invalid or the address names no mailbox.
-    pub fn tenant_items(&self, tenant: &str, mailbox: &str, folder: FolderKind) -> Vec<StoredItem> {
-        let tenant = self.shared.tenant(tenant).expect("ews-mock: invalid tenant name");
-        let dir = &tenant.dir;
-        let mb =
-            dir.mailbox_by_smtp(mailbox).unwrap_or_else(|| panic!("ews-mock: no mailbox {mailbox:?} in the tenant"));
-        let state = tenant.store.lock();
-        state
-            .folder(mb, folder)
-            .filter_map(|key| state.get(key).map(|item| (key, item)))
-            .map(|(key, item)| StoredItem {
-                id: ids::item_id(&dir.mailbox(item.mailbox).guid, key, tenant.seed),
-                change_key: crate::ops::change_key(item, tenant.seed),
-                kind: item.kind,
-                folder: item.folder,
-                organizer: item.server.organizer.map(|o| dir.mailbox(o).smtp.clone()),
-                fields: item.fields.clone(),
-                server: item.server.clone(),
-            })
-            .collect()
+    /// If the address names no mailbox of the tenant.
+    pub fn items(&self, mailbox: &str, folder: FolderKind) -> Vec<StoredItem> {
+        let tenant = self.get();
+        let mb = tenant
+            .dir
+            .mailbox_by_smtp(mailbox)
+            .unwrap_or_else(|| panic!("ews-mock: no mailbox {mailbox:?} in the tenant"));
+        tenant.items(mb, folder)
     }
 
-    /// The journal of the default tenant, oldest first.
+    /// The meeting requests in a mailbox's inbox.
+    pub fn meeting_requests(&self, mailbox: &str) -> Vec<StoredItem> {
+        let mut items = self.items(mailbox, FolderKind::Inbox);
+        items.retain(|i| i.kind == crate::item::ItemKind::MeetingRequest);
+        items
+    }
+
+    /// The journal, oldest first.
     pub fn received_requests(&self) -> Vec<JournalEntry> {
-        self.shared.tenant(DEFAULT_TENANT).map(|t| t.journal.entries()).unwrap_or_default()
+        self.get().journal.entries()
+    }
+
+    /// Adds an expectation.
+    pub fn expect(&self, expectation: Expect) {
+        self.get().expectations.add(expectation);
+    }
+
+    /// Checks the expectations now.
+    pub fn verify(&self) -> Result<(), VerificationError> {
+        self.get().expectations.verify()
+    }
+
+    /// Adds a fault rule; returns its id.
+    pub fn inject(&self, rule: FaultRule) -> u64 {
+        self.get().faults.add(rule)
+    }
+
+    /// Removes a fault rule.
+    pub fn remove_fault(&self, id: u64) -> bool {
+        self.get().faults.remove(id)
+    }
+
+    /// Back to the configured state.
+    pub fn reset(&self) {
+        self.shared.reset(&self.name);
     }
 }
 
 impl Drop for MockEws {
+    /// Verifies every tenant's expectations, then stops the server. A failed verification
+    /// panics with the report, unless the thread is already panicking (no double panic).
     fn drop(&mut self) {
+        let failures: Vec<String> = self
+            .shared
+            .tenants()
+            .into_iter()
+            .filter_map(|(name, t)| t.expectations.verify().err().map(|e| format!("tenant {name}: {e}")))
+            .collect();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if !failures.is_empty() && !std::thread::panicking() {
+            panic!("{}", failures.join("\n"));
         }
     }
 }

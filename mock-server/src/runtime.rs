@@ -5,9 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
+use crate::control::Expectations;
+use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::store::Store;
 use crate::tenant::Directory;
+use crate::throttle::{Throttle, ThrottlingPolicy};
 
 /// The name of the tenant served on the plain paths.
 pub(crate) const DEFAULT_TENANT: &str = "default";
@@ -27,6 +30,12 @@ pub(crate) struct Settings {
     pub(crate) journal_capacity: usize,
     /// Largest request body accepted, in bytes.
     pub(crate) max_body_bytes: usize,
+    /// Throttling applied to each new tenant.
+    pub(crate) throttling: Option<ThrottlingPolicy>,
+    /// Whether `/_mock/` is served.
+    pub(crate) admin: bool,
+    /// The bearer token `/_mock/` requires, if any.
+    pub(crate) admin_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -36,6 +45,9 @@ impl Default for Settings {
             id_seed: 0x5EED_0000_0000_0001,
             journal_capacity: 1000,
             max_body_bytes: 16 << 20,
+            throttling: None,
+            admin: true,
+            admin_token: None,
         }
     }
 }
@@ -51,6 +63,12 @@ pub(crate) struct Tenant {
     pub(crate) journal: Journal,
     /// Its id seed (the mock's seed, varied per tenant name so ids never collide across tenants).
     pub(crate) seed: u64,
+    /// Its expectations.
+    pub(crate) expectations: Expectations,
+    /// Its fault rules.
+    pub(crate) faults: Faults,
+    /// Its throttling budgets.
+    pub(crate) throttle: Throttle,
 }
 
 /// Everything the server shares across connections.
@@ -72,11 +90,16 @@ impl Shared {
         } else {
             self.settings.id_seed ^ (crate::tenant::fnv128(name.as_bytes()) as u64)
         };
+        let throttle = Throttle::default();
+        throttle.set_policy(self.settings.throttling.clone());
         Arc::new(Tenant {
             dir: Arc::clone(&self.dir),
             store: Store::new(self.dir.mailboxes.len()),
             journal: Journal::new(self.settings.journal_capacity),
             seed,
+            expectations: Expectations::default(),
+            faults: Faults::default(),
+            throttle,
         })
     }
 
@@ -98,9 +121,16 @@ impl Shared {
         Some(t)
     }
 
-    /// Empties a tenant's folders and journal (it is made anew on next use).
+    /// Puts a tenant back to the configured template: empty folders, journal, faults and
+    /// expectations (it is made anew on next use).
     pub(crate) fn reset(&self, name: &str) {
         self.tenants.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+    }
+
+    /// Every live tenant with its name.
+    pub(crate) fn tenants(&self) -> Vec<(String, Arc<Tenant>)> {
+        let map = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        map.iter().map(|(k, v)| (k.clone(), Arc::clone(v))).collect()
     }
 }
 

@@ -52,10 +52,19 @@ impl Server {
         self
     }
 
+    /// Serves the admin API with this bearer token required (`None`: open), or not at all.
+    pub fn admin(mut self, enabled: bool, token: Option<String>) -> Server {
+        self.settings.admin = enabled;
+        self.settings.admin_token = token;
+        self
+    }
+
     /// Serves `listener` until `shutdown` completes.
     pub async fn run(self, listener: TcpListener, shutdown: impl Future) {
         let dir = Directory::new(&self.config).expect("checked in Server::new");
-        run(listener, Arc::new(Shared::new(dir, self.settings)), shutdown).await;
+        let mut settings = self.settings;
+        settings.throttling = settings.throttling.or_else(|| self.config.throttling.clone());
+        run(listener, Arc::new(Shared::new(dir, settings)), shutdown).await;
     }
 }
 
@@ -84,7 +93,7 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: im
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let shared = Arc::clone(&shared);
-                async move { Ok::<_, std::convert::Infallible>(crate::http::serve(shared, req).await) }
+                async move { crate::http::serve(shared, req).await }
             });
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())

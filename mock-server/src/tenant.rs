@@ -39,6 +39,9 @@ pub struct TenantConfig {
     /// OAuth bearer tokens.
     #[serde(default)]
     pub tokens: Vec<TokenConfig>,
+    /// A throttling budget per caller (`[throttling]`); none by default.
+    #[serde(default)]
+    pub throttling: Option<crate::throttle::ThrottlingPolicy>,
 }
 
 /// A user with a mailbox.

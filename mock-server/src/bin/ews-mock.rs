@@ -28,6 +28,12 @@ struct Args {
     /// Journal entries kept per tenant.
     #[arg(long, default_value_t = 1000)]
     journal_size: usize,
+    /// Do not serve the admin API under /_mock/.
+    #[arg(long)]
+    no_admin: bool,
+    /// Require `Authorization: Bearer TOKEN` on the admin API.
+    #[arg(long, value_name = "TOKEN")]
+    admin_token: Option<String>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -50,7 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let addr = listener.local_addr()?;
         let server = ews_mock::server::Server::new(config)?
             .max_body_bytes(args.max_body_bytes)
-            .journal_capacity(args.journal_size);
+            .journal_capacity(args.journal_size)
+            .admin(!args.no_admin, args.admin_token.clone());
         let mut stdout = std::io::stdout();
         writeln!(stdout, "ews-mock listening on http://{addr}/EWS/Exchange.asmx")?;
         stdout.flush()?;

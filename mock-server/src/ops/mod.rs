@@ -61,6 +61,36 @@ pub(crate) fn change_key(item: &Item, seed: u64) -> String {
     ids::change_key(kind, seed, item.change)
 }
 
+/// An injected per-message error for any operation: one `ResponseClass="Error"` message, with
+/// the empty container the operation's message type requires.
+pub(crate) fn injected_error<O: Operation>(
+    profile: crate::profile::ServerProfile,
+    code: ResponseCode,
+    text: &str,
+    xml: crate::fault::MessageXml,
+) -> (Vec<u8>, ResponseCode) {
+    let container = match O::NAME {
+        "CreateItem" | "GetItem" | "UpdateItem" => Some("m:Items"),
+        "GetFolder" | "FindFolder" => Some("m:Folders"),
+        _ => None,
+    };
+    let error = crate::response::MessageError::with_text(code, text).xml(xml);
+    let bytes = crate::xml::write::envelope(Some(profile.server_version_info()), |out| {
+        let response = format!("m:{}Response", O::NAME);
+        crate::xml::write::start_response(out, &response);
+        out.start("m:ResponseMessages", &[]);
+        let message: crate::response::Message<()> = Err(error);
+        crate::response::write_message(out, &format!("m:{}ResponseMessage", O::NAME), &message, |out, _| {
+            if let Some(c) = container {
+                out.empty(c, &[]);
+            }
+        });
+        out.end("m:ResponseMessages");
+        out.end(&response);
+    });
+    (bytes, code)
+}
+
 /// One EWS operation.
 pub(crate) trait Operation: Sized {
     /// The operation's element name, e.g. `CreateItem`.

@@ -49,7 +49,9 @@ impl XmlOut {
 
     /// Writes escaped character data.
     pub(crate) fn text(&mut self, text: &str) {
-        self.w.write_event(Event::Text(BytesText::new(text))).expect(INFALLIBLE);
+        // Only `<`, `>` and `&` need escaping in character data; quotes stay readable, as Exchange writes them.
+        let escaped = quick_xml::escape::partial_escape(text);
+        self.w.write_event(Event::Text(BytesText::from_escaped(escaped))).expect(INFALLIBLE);
     }
 
     /// Writes `<name>text</name>`.
