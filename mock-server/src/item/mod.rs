@@ -63,6 +63,14 @@ ews_enum!(
     SendMeetingInvitations, "CalendarItemCreateOrDeleteOperationType", { SendToNone, SendOnlyToAll, SendToAllAndSaveCopy }
 );
 
+/// Writes Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` in JSON, as EWS writes them.
+fn rfc3339<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(d) => s.serialize_str(&d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        None => s.serialize_none(),
+    }
+}
+
 /// What kind of item this is; it decides the element name (`t:CalendarItem`, …) and ItemClass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ItemKind {
@@ -134,14 +142,17 @@ pub struct ItemFields {
     /// `item:Importance`.
     pub importance: Option<Importance>,
     /// `item:ReminderDueBy` (Unix seconds).
+    #[serde(serialize_with = "rfc3339")]
     pub reminder_due_by: Option<i64>,
     /// `item:ReminderIsSet`.
     pub reminder_is_set: Option<bool>,
     /// `item:ReminderMinutesBeforeStart`.
     pub reminder_minutes_before_start: Option<i32>,
     /// `calendar:Start` (Unix seconds).
+    #[serde(serialize_with = "rfc3339")]
     pub start: Option<i64>,
     /// `calendar:End` (Unix seconds).
+    #[serde(serialize_with = "rfc3339")]
     pub end: Option<i64>,
     /// `calendar:IsAllDayEvent`.
     pub is_all_day_event: Option<bool>,
