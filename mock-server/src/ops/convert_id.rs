@@ -39,6 +39,7 @@ pub(crate) struct ConvertId {
 }
 
 /// `IdFormatType`.
+#[allow(clippy::enum_variant_names)] // the schema's names, which all end in `Id`
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IdFormat {
     /// Exchange 2007 RTM ids.
