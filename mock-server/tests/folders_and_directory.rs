@@ -272,7 +272,7 @@ fn get_folder_answers_each_id_in_order_and_errors_carry_an_empty_folders_element
     );
     let error = nodes(&doc, "GetFolderResponseMessage")[1];
     assert_eq!(child_names(error), ["MessageText", "ResponseCode", "DescriptiveLinkKey", "Folders"]);
-    assert_eq!(error.children().filter(Node::is_element).next_back().map(|f| f.has_children()), Some(false));
+    assert_eq!(error.children().rfind(Node::is_element).map(|f| f.has_children()), Some(false));
 }
 
 #[test]
