@@ -659,3 +659,18 @@ fn resolve_names_needs_a_mailbox_so_service_accounts_impersonate() {
     let denied = post(&mock, "svc-sales@contoso.com", &envelope(Some("chris@contoso.com"), body));
     assert_eq!(fault_code(&denied), "ErrorImpersonateUserDenied");
 }
+
+#[test]
+fn resolve_names_searches_the_directory_with_own_contacts_folder_but_refuses_another_users() {
+    let mock = start();
+    let body = |mailbox: Option<&str>| {
+        format!(
+            "<m:ResolveNames ReturnFullContactData=\"false\" SearchScope=\"ActiveDirectoryContacts\"><m:ParentFolderIds>{}</m:ParentFolderIds><m:UnresolvedEntry>Chris</m:UnresolvedEntry></m:ResolveNames>",
+            distinguished("contacts", mailbox)
+        )
+    };
+    let own = post(&mock, "alfred@contoso.com", &envelope(None, &body(None)));
+    assert_eq!(find(&own.doc(), "EmailAddress"), ["chris@contoso.com"], "{}", own.body);
+    let other = post(&mock, "alfred@contoso.com", &envelope(None, &body(Some("sonyaf@contoso.com"))));
+    assert_eq!(find(&other.doc(), "ResponseCode"), ["ErrorAccessDenied"]);
+}

@@ -33,7 +33,8 @@ pub(crate) struct ResolveNames {
     pub(crate) return_full_contact_data: bool,
     /// `SearchScope`: whether the directory is searched at all.
     pub(crate) searches_directory: bool,
-    /// `ParentFolderIds`: contacts folders to search; the mock only checks access to them.
+    /// `ParentFolderIds`: contacts folders to search; the mock has no contacts, so it only checks
+    /// that the folders are the caller's.
     pub(crate) parent_folder_ids: Vec<FolderRef>,
     /// `UnresolvedEntry`.
     pub(crate) unresolved_entry: String,
@@ -167,8 +168,11 @@ fn resolve(ctx: &Ctx<'_>, request: &ResolveNames) -> Resolved {
         return Resolved::Failed(MessageError::new(ResponseCode::ErrorNameResolutionNoMailbox));
     }
     for folder in &request.parent_folder_ids {
-        if let Err(e) = folder_id::resolve(ctx.dir, ctx.acting, folder) {
-            return Resolved::Failed(e);
+        match folder_id::resolve(ctx.dir, ctx.acting, folder) {
+            // `contacts` is a real folder the mock does not model: an empty contacts folder.
+            Err(e) if e.code == ResponseCode::ErrorFolderNotFound => {}
+            Err(e) => return Resolved::Failed(e),
+            Ok(_) => {}
         }
     }
     let found = if request.searches_directory { candidates(ctx, request.unresolved_entry.trim()) } else { Vec::new() };
