@@ -13,7 +13,10 @@ use crate::fault::{Fault, MessageXml};
 use crate::faults::FaultAction;
 use crate::journal::JournalEntry;
 use crate::ns;
-use crate::ops::{create_item::CreateItem, Ctx, Operation, WriteCtx};
+use crate::ops::{
+    convert_id::ConvertId, create_item::CreateItem, find_folder::FindFolder, get_folder::GetFolder,
+    resolve_names::ResolveNames, Ctx, Operation, WriteCtx,
+};
 use crate::response_code::ResponseCode;
 use crate::runtime::{Settings, Tenant};
 use crate::soap;
@@ -160,6 +163,10 @@ fn answer(
     let run = Runner { tenant, settings, caller, caller_name, header: env.headers.impersonation.as_ref() };
     match op.tag_name().name() {
         CreateItem::NAME => run.op::<CreateItem>(op, acting_as, injected),
+        GetFolder::NAME => run.op::<GetFolder>(op, acting_as, injected),
+        FindFolder::NAME => run.op::<FindFolder>(op, acting_as, injected),
+        ConvertId::NAME => run.op::<ConvertId>(op, acting_as, injected),
+        ResolveNames::NAME => run.op::<ResolveNames>(op, acting_as, injected),
         name if KNOWN_UNSUPPORTED.contains(&name) => Err(Fault::with_text(
             ResponseCode::ErrorInvalidRequest,
             format!("The request is invalid: ews-mock does not implement the EWS operation '{name}'."),

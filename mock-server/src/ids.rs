@@ -49,15 +49,74 @@ const FOLDER_ENTRY_LEN: usize = 46;
 const PROVIDER: &[u8; 16] = b"ews-mock store\x00\x01";
 
 fn encode(guid: &str, entry: &[u8]) -> String {
-    let mut bytes = Vec::with_capacity(5 + guid.len() + 2 + entry.len());
+    encode_parts(STORAGE_MAILBOX_GUID, guid, entry)
+}
+
+/// Id storage type 3, MailboxItemMailboxGuidBased: the moniker is the mailbox GUID (EwsId).
+pub(crate) const STORAGE_MAILBOX_GUID: u8 = 3;
+/// Id storage type 0, MailboxItemSmtpAddressBased: the moniker is the SMTP address (EwsLegacyId).
+pub(crate) const STORAGE_SMTP: u8 = 0;
+
+/// An EwsId or EwsLegacyId taken apart: storage type, moniker and store id (the MAPI entry id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IdParts {
+    /// [`STORAGE_MAILBOX_GUID`] or [`STORAGE_SMTP`].
+    pub(crate) storage: u8,
+    /// The mailbox GUID or SMTP address.
+    pub(crate) moniker: String,
+    /// The store id: the entry id the mock minted.
+    pub(crate) entry: Vec<u8>,
+}
+
+/// Builds an id from its parts (the inverse of [`parts`]).
+pub(crate) fn encode_parts(storage: u8, moniker: &str, entry: &[u8]) -> String {
+    let mut bytes = Vec::with_capacity(5 + moniker.len() + 2 + entry.len());
     bytes.push(0); // not compressed
-    bytes.push(3); // MailboxItemMailboxGuidBased
-    bytes.extend_from_slice(&(guid.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(guid.as_bytes());
+    bytes.push(storage);
+    bytes.extend_from_slice(&(moniker.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(moniker.as_bytes());
     bytes.push(0); // IdProcessingInstruction Normal
     bytes.extend_from_slice(&(entry.len() as u16).to_le_bytes());
     bytes.extend_from_slice(entry);
     STANDARD.encode(bytes)
+}
+
+/// Takes an uncompressed EwsId (storage type 3) or EwsLegacyId (storage type 0) apart.
+pub(crate) fn parts(id: &str) -> Result<IdParts, IdError> {
+    if id.trim().is_empty() {
+        return Err(IdError::Empty);
+    }
+    let bytes = STANDARD.decode(id.trim()).map_err(|_| IdError::Malformed)?;
+    let mut r = Reader { bytes: &bytes, pos: 0 };
+    let storage = match (r.byte()?, r.byte()?) {
+        (0, s @ (STORAGE_MAILBOX_GUID | STORAGE_SMTP)) => s,
+        _ => return Err(IdError::Malformed),
+    };
+    let moniker_len = r.u16()? as usize;
+    let moniker = std::str::from_utf8(r.take(moniker_len)?).map_err(|_| IdError::Malformed)?.to_string();
+    if r.byte()? != 0 {
+        return Err(IdError::Malformed);
+    }
+    let entry_len = r.u16()? as usize;
+    let entry = r.take(entry_len)?.to_vec();
+    if r.pos != bytes.len() {
+        return Err(IdError::Malformed);
+    }
+    Ok(IdParts { storage, moniker, entry })
+}
+
+/// What a store id (entry id) minted by the mock names, and the seed it was minted with.
+pub(crate) fn entry_target(entry: &[u8]) -> Result<(IdTarget, u64), IdError> {
+    if entry.len() < 30 || &entry[4..20] != PROVIDER {
+        return Err(IdError::Malformed);
+    }
+    let seed = u64::from_le_bytes(entry[22..30].try_into().expect("8 bytes"));
+    let target = match (entry.len(), entry[20]) {
+        (ITEM_ENTRY_LEN, 0x07) => IdTarget::Item(u64::from_le_bytes(entry[46..54].try_into().expect("8 bytes"))),
+        (FOLDER_ENTRY_LEN, 0x01) => IdTarget::Folder(FolderKind::from_u8(entry[45]).ok_or(IdError::Malformed)?),
+        _ => return Err(IdError::Malformed),
+    };
+    Ok((target, seed))
 }
 
 /// The id of item `key` in the mailbox with GUID `guid`.
@@ -82,31 +141,12 @@ pub(crate) fn folder_id(guid: &str, folder: FolderKind, seed: u64) -> String {
 
 /// Decodes an item or folder id minted by [`item_id`] or [`folder_id`].
 pub(crate) fn decode(id: &str) -> Result<DecodedId, IdError> {
-    if id.trim().is_empty() {
-        return Err(IdError::Empty);
-    }
-    let bytes = STANDARD.decode(id.trim()).map_err(|_| IdError::Malformed)?;
-    let mut r = Reader { bytes: &bytes, pos: 0 };
-    if r.byte()? != 0 || r.byte()? != 3 {
+    let parts = parts(id)?;
+    if parts.storage != STORAGE_MAILBOX_GUID {
         return Err(IdError::Malformed);
     }
-    let guid_len = r.u16()? as usize;
-    let guid = std::str::from_utf8(r.take(guid_len)?).map_err(|_| IdError::Malformed)?.to_string();
-    if r.byte()? != 0 {
-        return Err(IdError::Malformed);
-    }
-    let entry_len = r.u16()? as usize;
-    let entry = r.take(entry_len)?;
-    if r.pos != bytes.len() || entry.len() < 30 || &entry[4..20] != PROVIDER {
-        return Err(IdError::Malformed);
-    }
-    let seed = u64::from_le_bytes(entry[22..30].try_into().expect("8 bytes"));
-    let target = match (entry_len, entry[20]) {
-        (ITEM_ENTRY_LEN, 0x07) => IdTarget::Item(u64::from_le_bytes(entry[46..54].try_into().expect("8 bytes"))),
-        (FOLDER_ENTRY_LEN, 0x01) => IdTarget::Folder(FolderKind::from_u8(entry[45]).ok_or(IdError::Malformed)?),
-        _ => return Err(IdError::Malformed),
-    };
-    Ok(DecodedId { mailbox_guid: guid, target, seed })
+    let (target, seed) = entry_target(&parts.entry)?;
+    Ok(DecodedId { mailbox_guid: parts.moniker, target, seed })
 }
 
 struct Reader<'a> {

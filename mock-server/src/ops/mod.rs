@@ -4,7 +4,11 @@
 //! - `apply`: run it against the store under the tenant's lock → a typed response;
 //! - `write`: the response → XML, after the lock is released.
 
+pub(crate) mod convert_id;
 pub(crate) mod create_item;
+pub(crate) mod find_folder;
+pub(crate) mod get_folder;
+pub(crate) mod resolve_names;
 
 use roxmltree::Node;
 
