@@ -5,6 +5,9 @@
 //! - `write`: the response → XML, after the lock is released.
 
 pub(crate) mod create_item;
+pub(crate) mod find_item;
+pub(crate) mod get_item;
+pub(crate) mod restriction;
 
 use roxmltree::Node;
 
