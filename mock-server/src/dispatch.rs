@@ -14,8 +14,9 @@ use crate::faults::FaultAction;
 use crate::journal::JournalEntry;
 use crate::ns;
 use crate::ops::{
-    convert_id::ConvertId, create_item::CreateItem, find_folder::FindFolder, get_folder::GetFolder,
-    resolve_names::ResolveNames, Ctx, Operation, WriteCtx,
+    convert_id::ConvertId, create_item::CreateItem, delete_item::DeleteItem, find_folder::FindFolder,
+    find_item::FindItem, get_folder::GetFolder, get_item::GetItem, resolve_names::ResolveNames,
+    update_item::UpdateItem, Ctx, Operation, WriteCtx,
 };
 use crate::response_code::ResponseCode;
 use crate::runtime::{Settings, Tenant};
@@ -167,6 +168,10 @@ fn answer(
         FindFolder::NAME => run.op::<FindFolder>(op, acting_as, injected),
         ConvertId::NAME => run.op::<ConvertId>(op, acting_as, injected),
         ResolveNames::NAME => run.op::<ResolveNames>(op, acting_as, injected),
+        GetItem::NAME => run.op::<GetItem>(op, acting_as, injected),
+        FindItem::NAME => run.op::<FindItem>(op, acting_as, injected),
+        UpdateItem::NAME => run.op::<UpdateItem>(op, acting_as, injected),
+        DeleteItem::NAME => run.op::<DeleteItem>(op, acting_as, injected),
         name if KNOWN_UNSUPPORTED.contains(&name) => Err(Fault::with_text(
             ResponseCode::ErrorInvalidRequest,
             format!("The request is invalid: ews-mock does not implement the EWS operation '{name}'."),

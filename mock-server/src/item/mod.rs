@@ -3,8 +3,10 @@
 //! Strings are `Box<str>` and server-set flags are packed small: a long-running mock holds
 //! millions of items (see the benchmark), so every word per item counts.
 
+pub(crate) mod fields;
 pub(crate) mod order;
 pub(crate) mod parse;
+pub(crate) mod write;
 
 use crate::tenant::MailboxIdx;
 

@@ -9,6 +9,9 @@ pub(crate) mod create_item;
 pub(crate) mod find_folder;
 pub(crate) mod get_folder;
 pub(crate) mod resolve_names;
+pub(crate) mod find_item;
+pub(crate) mod get_item;
+pub(crate) mod restriction;
 
 use roxmltree::Node;
 
