@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::fault::Fault;
 use crate::journal::JournalEntry;
 use crate::ns;
-use crate::ops::{create_item::CreateItem, Ctx, Operation, WriteCtx};
+use crate::ops::{create_item::CreateItem, delete_item::DeleteItem, update_item::UpdateItem, Ctx, Operation, WriteCtx};
 use crate::response_code::ResponseCode;
 use crate::runtime::{Settings, Tenant};
 use crate::soap;
@@ -119,6 +119,8 @@ fn answer(
     let run = Runner { tenant, settings, caller, header: env.headers.impersonation.as_ref() };
     match op.tag_name().name() {
         CreateItem::NAME => run.op::<CreateItem>(op, acting_as),
+        UpdateItem::NAME => run.op::<UpdateItem>(op, acting_as),
+        DeleteItem::NAME => run.op::<DeleteItem>(op, acting_as),
         name if KNOWN_UNSUPPORTED.contains(&name) => Err(Fault::with_text(
             ResponseCode::ErrorInvalidRequest,
             format!("The request is invalid: ews-mock does not implement the EWS operation '{name}'."),

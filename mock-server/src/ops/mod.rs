@@ -5,6 +5,8 @@
 //! - `write`: the response → XML, after the lock is released.
 
 pub(crate) mod create_item;
+pub(crate) mod delete_item;
+pub(crate) mod update_item;
 
 use roxmltree::Node;
 
