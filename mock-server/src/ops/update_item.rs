@@ -61,7 +61,9 @@ ews_enum!(
     /// `ConflictResolution`. See <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/updateitem>.
     ConflictResolution, "ConflictResolutionType", { NeverOverwrite, AutoResolve, AlwaysOverwrite }
 );
+// The variants copy the schema's spelling, which all start with "Send".
 ews_enum!(
+    #[allow(clippy::enum_variant_names)]
     /// `SendMeetingInvitationsOrCancellations`. See <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/updateitem>.
     SendMeetingInvitationsOrCancellations, "CalendarItemUpdateOperationType",
     { SendToNone, SendOnlyToAll, SendOnlyToChanged, SendToAllAndSaveCopy, SendToChangedAndSaveCopy }
