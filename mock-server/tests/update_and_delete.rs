@@ -9,30 +9,43 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ews_mock::{Clock, FolderKind, MockEws, StoredItem};
 
+/// The organizer in most tests.
 const ALFRED: &str = "alfred@contoso.com";
+/// An attendee, and the foreign mailbox.
 const CHRIS: &str = "chris@contoso.com";
+/// A second attendee.
 const SONYA: &str = "sonyaf@contoso.com";
 
 /// A mock with a fixed clock and seed, and an HTTP client signed in as the impersonation account.
 struct Ews {
+    /// The mock under test.
     mock: MockEws,
+    /// The HTTP client.
     http: reqwest::Client,
 }
 
 /// One `*ResponseMessage`, read back.
 #[derive(Debug, Clone)]
 struct Reply {
+    /// `ResponseClass`.
     class: String,
+    /// `m:ResponseCode`.
     code: String,
+    /// `m:MessageText` ("" on success).
     text: String,
+    /// The first `t:ItemId` (Id, ChangeKey).
     id: Option<(String, String)>,
+    /// `m:MessageXml/t:FieldURI/@FieldURI`.
     field_uri: Option<String>,
+    /// `m:ConflictResults/t:Count`.
     conflict_count: Option<String>,
 }
 
+/// How many responses were dumped, for file names.
 static DUMPED: AtomicUsize = AtomicUsize::new(0);
 
 impl Ews {
+    /// A fresh mock: fixed clock, seed 7, the demo tenant.
     fn start() -> Ews {
         let mock = MockEws::builder()
             .clock(Clock::fixed("2026-01-05T09:00:00Z".parse().expect("valid date")))
@@ -92,6 +105,7 @@ impl Ews {
         reply.id.expect("an item id")
     }
 
+    /// Creates an appointment (no attendees) with subject, body, an hour and a location.
     async fn appointment(&self, smtp: &str, subject: &str) -> (String, String) {
         let inner = format!(
             "<t:Subject>{subject}</t:Subject><t:Body BodyType=\"Text\">Agenda</t:Body>\
@@ -111,15 +125,18 @@ impl Ews {
         self.create(ALFRED, "SendToAllAndSaveCopy", &inner).await
     }
 
+    /// The items of a mailbox folder.
     fn items(&self, smtp: &str, folder: FolderKind) -> Vec<StoredItem> {
         self.mock.items(smtp, folder)
     }
 
+    /// One stored item by id, if it is in that folder.
     fn stored(&self, smtp: &str, folder: FolderKind, id: &str) -> Option<StoredItem> {
         self.items(smtp, folder).into_iter().find(|i| i.id == id)
     }
 }
 
+/// A `t:Attendee` for an address.
 fn attendee(smtp: &str) -> String {
     format!("<t:Attendee><t:Mailbox><t:EmailAddress>{smtp}</t:EmailAddress></t:Mailbox></t:Attendee>")
 }
@@ -133,28 +150,34 @@ fn update_item(attrs: &str, id: &str, change_key: Option<&str>, updates: &str) -
     )
 }
 
+/// A `t:SetItemField` with its CalendarItem value.
 fn set(uri: &str, element: &str) -> String {
     format!(
         "<t:SetItemField><t:FieldURI FieldURI=\"{uri}\"/><t:CalendarItem>{element}</t:CalendarItem></t:SetItemField>"
     )
 }
 
+/// A `t:AppendToItemField` with its CalendarItem value.
 fn append(uri: &str, element: &str) -> String {
     format!(
         "<t:AppendToItemField><t:FieldURI FieldURI=\"{uri}\"/><t:CalendarItem>{element}</t:CalendarItem></t:AppendToItemField>"
     )
 }
 
+/// A `t:DeleteItemField`.
 fn delete_field(uri: &str) -> String {
     format!("<t:DeleteItemField><t:FieldURI FieldURI=\"{uri}\"/></t:DeleteItemField>")
 }
 
+/// A DeleteItem of these ids.
 fn delete_item(attrs: &str, ids: &[&str]) -> String {
     let ids: String = ids.iter().map(|id| format!("<t:ItemId Id=\"{id}\"/>")).collect();
     format!("<m:DeleteItem {attrs}><m:ItemIds>{ids}</m:ItemIds></m:DeleteItem>")
 }
 
+/// The messages namespace.
 const M: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
+/// The types namespace.
 const T: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
 
 /// Reads every `m:*ResponseMessage` of a response body.
@@ -184,6 +207,7 @@ fn replies(body: &str) -> Vec<Reply> {
         .collect()
 }
 
+/// AutoResolve, sending nothing: what exchangelib sends for `save(update_fields=…)`.
 const TO_NONE: &str = "ConflictResolution=\"AutoResolve\" SendMeetingInvitationsOrCancellations=\"SendToNone\"";
 
 #[tokio::test]
@@ -472,4 +496,40 @@ async fn concurrent_updates_with_the_same_change_key_let_exactly_one_win() {
     assert_eq!(winners.len(), 1, "exactly one writer wins: {winners:?}");
     let stored = ews.stored(ALFRED, FolderKind::Calendar, &id).expect("stored");
     assert_eq!(stored.fields.subject.as_deref(), Some(format!("writer {}", winners[0]).as_str()));
+}
+
+#[tokio::test]
+async fn send_only_to_changed_invites_just_the_added_attendee() {
+    let ews = Ews::start();
+    let inner = format!(
+        "<t:Subject>Review</t:Subject><t:Start>2026-01-06T10:00:00Z</t:Start><t:End>2026-01-06T11:00:00Z</t:End>\
+         <t:RequiredAttendees>{}</t:RequiredAttendees>",
+        attendee(CHRIS)
+    );
+    let (id, ck) = ews.create(ALFRED, "SendOnlyToAll", &inner).await;
+    let attrs = "ConflictResolution=\"AutoResolve\" SendMeetingInvitationsOrCancellations=\"SendOnlyToChanged\"";
+    let added = append(
+        "calendar:RequiredAttendees",
+        &format!("<t:RequiredAttendees>{}</t:RequiredAttendees>", attendee(SONYA)),
+    );
+    assert_eq!(ews.call(ALFRED, &update_item(attrs, &id, Some(&ck), &added)).await[0].class, "Success");
+    assert_eq!(ews.items(CHRIS, FolderKind::Inbox).len(), 1, "chris is unaffected: only the first request");
+    assert_eq!(ews.items(SONYA, FolderKind::Inbox).len(), 1, "sonya gets the request");
+    let copy = &ews.items(SONYA, FolderKind::Calendar)[0];
+    assert_eq!(copy.fields.legacy_free_busy_status, Some(ews_mock::LegacyFreeBusyStatus::Tentative));
+    assert!(ews.items(ALFRED, FolderKind::SentItems).is_empty(), "no SaveCopy asked");
+}
+
+#[tokio::test]
+async fn an_occurrence_id_of_a_single_item_is_refused() {
+    let ews = Ews::start();
+    let (id, ck) = ews.appointment(ALFRED, "Single").await;
+    let op = format!(
+        "<m:UpdateItem {TO_NONE}><m:ItemChanges><t:ItemChange>\
+         <t:OccurrenceItemId RecurringMasterId=\"{id}\" ChangeKey=\"{ck}\" InstanceIndex=\"1\"/>\
+         <t:Updates>{}</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>",
+        set("item:Subject", "<t:Subject>x</t:Subject>")
+    );
+    let reply = ews.call(ALFRED, &op).await.remove(0);
+    assert_eq!(reply.code, "ErrorCalendarCannotUseIdForRecurringMasterId", "{reply:?}");
 }

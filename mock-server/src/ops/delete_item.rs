@@ -52,6 +52,7 @@ impl DeleteType {
     /// The schema type, for validation messages.
     const XSD: &'static str = "http://schemas.microsoft.com/exchange/services/2006/types:DisposalType";
 
+    /// Parses the wire spelling.
     fn parse(s: &str) -> Option<DeleteType> {
         match s {
             "HardDelete" => Some(DeleteType::HardDelete),
@@ -171,6 +172,7 @@ pub(crate) fn boolean_attribute(node: Node, attr: &str) -> Result<Option<bool>, 
     }
 }
 
+/// Deletes one item: resolve, check, send cancellations if the organizer asks, dispose.
 fn delete(
     ctx: &mut Ctx<'_>,
     target: &Target,

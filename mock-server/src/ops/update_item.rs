@@ -97,7 +97,9 @@ pub(crate) type UpdateItemResponse = Vec<Message<Updated>>;
 /// An updated item, copied out of the store for writing.
 #[derive(Debug)]
 pub(crate) struct Updated {
+    /// The item's key in the store.
     key: u64,
+    /// The item as updated, for its element name and new ChangeKey.
     item: Item,
 }
 
@@ -266,6 +268,7 @@ impl Operation for UpdateItem {
     }
 }
 
+/// `m:ItemChanges`: one or more `t:ItemChange`.
 fn parse_item_changes(node: Node) -> Result<Vec<ItemChange>, Fault> {
     let mut out = Vec::new();
     for child in elements(node) {
@@ -315,6 +318,7 @@ fn parse_item_change(node: Node) -> Result<ItemChange, Fault> {
     Ok(ItemChange { target, updates: refused.map_or(Ok(updates), Err) })
 }
 
+/// Applies one `t:ItemChange`: resolve, check, change a copy of the fields, validate, store.
 fn update(
     ctx: &mut Ctx<'_>,
     change: &ItemChange,
