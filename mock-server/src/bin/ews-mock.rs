@@ -58,33 +58,37 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             .max_body_bytes(args.max_body_bytes)
             .journal_capacity(args.journal_size)
             .admin(!args.no_admin, args.admin_token.clone());
+        let shutdown = shutdown_signal()?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "ews-mock listening on http://{addr}/EWS/Exchange.asmx")?;
         stdout.flush()?;
         tracing::info!(%addr, "ews-mock ready");
-        server.run(listener, shutdown_signal()).await;
+        server.run(listener, shutdown).await;
         tracing::info!("ews-mock stopped");
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     })?;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent right after the ready line is never missed.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
+        })
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }

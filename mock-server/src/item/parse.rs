@@ -20,7 +20,7 @@ use crate::response_code::ResponseCode;
 use crate::xml::read::{self, elements, invalid_value, is, missing_attribute, text};
 
 /// Properties a client may not set; naming one is a per-item ErrorInvalidPropertySet.
-const READ_ONLY: &[&str] = &[
+pub(crate) const READ_ONLY: &[&str] = &[
     "ItemId",
     "ParentFolderId",
     "ItemClass",
@@ -169,6 +169,35 @@ pub(crate) fn clear_field(fields: &mut ItemFields, name: &str) -> bool {
         "MeetingTimeZone" => fields.meeting_time_zone = None,
         "StartTimeZone" => fields.start_time_zone = None,
         "EndTimeZone" => fields.end_time_zone = None,
+        _ => return false,
+    }
+    true
+}
+
+/// Copies one modelled field from `src` to `dst`, for UpdateItem's SetItemField (whose value was
+/// read with [`set_field`] into an otherwise empty `src`). Returns false for elements the mock
+/// does not model.
+pub(crate) fn copy_field(dst: &mut ItemFields, src: &ItemFields, name: &str) -> bool {
+    match name {
+        "Subject" => dst.subject.clone_from(&src.subject),
+        "Sensitivity" => dst.sensitivity = src.sensitivity,
+        "Body" => dst.body.clone_from(&src.body),
+        "Categories" => dst.categories.clone_from(&src.categories),
+        "Importance" => dst.importance = src.importance,
+        "ReminderDueBy" => dst.reminder_due_by = src.reminder_due_by,
+        "ReminderIsSet" => dst.reminder_is_set = src.reminder_is_set,
+        "ReminderMinutesBeforeStart" => dst.reminder_minutes_before_start = src.reminder_minutes_before_start,
+        "Start" => dst.start = src.start,
+        "End" => dst.end = src.end,
+        "IsAllDayEvent" => dst.is_all_day_event = src.is_all_day_event,
+        "LegacyFreeBusyStatus" => dst.legacy_free_busy_status = src.legacy_free_busy_status,
+        "Location" => dst.location.clone_from(&src.location),
+        "RequiredAttendees" => dst.required_attendees.clone_from(&src.required_attendees),
+        "OptionalAttendees" => dst.optional_attendees.clone_from(&src.optional_attendees),
+        "Resources" => dst.resources.clone_from(&src.resources),
+        "MeetingTimeZone" => dst.meeting_time_zone.clone_from(&src.meeting_time_zone),
+        "StartTimeZone" => dst.start_time_zone.clone_from(&src.start_time_zone),
+        "EndTimeZone" => dst.end_time_zone.clone_from(&src.end_time_zone),
         _ => return false,
     }
     true

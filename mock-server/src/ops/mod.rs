@@ -6,12 +6,14 @@
 
 pub(crate) mod convert_id;
 pub(crate) mod create_item;
+pub(crate) mod delete_item;
 pub(crate) mod find_folder;
-pub(crate) mod get_folder;
-pub(crate) mod resolve_names;
 pub(crate) mod find_item;
+pub(crate) mod get_folder;
 pub(crate) mod get_item;
+pub(crate) mod resolve_names;
 pub(crate) mod restriction;
+pub(crate) mod update_item;
 
 use roxmltree::Node;
 
