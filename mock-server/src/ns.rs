@@ -4,8 +4,6 @@
 
 /// SOAP 1.1 envelope (`s:`/`soap:`).
 pub(crate) const SOAP: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-/// SOAP 1.2 envelope, which EWS does not speak.
-pub(crate) const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 /// EWS types (`t:`).
 pub(crate) const TYPES: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
 /// EWS messages (`m:`).

@@ -285,7 +285,6 @@ impl Directory {
             });
         }
         for a in &config.accounts {
-            let p = dir.principals.len();
             dir.principals.push(Principal {
                 name: a.upn.clone(),
                 upn: a.upn.clone(),

@@ -15,6 +15,7 @@ macro_rules! ews_enum {
     ($(#[$meta:meta])* $name:ident, $xsd:literal, { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[allow(clippy::enum_variant_names)] // variants copy the schema's names (SendToNone, …)
         pub enum $name {
             $(
                 #[allow(missing_docs)]
@@ -27,6 +28,7 @@ macro_rules! ews_enum {
             pub(crate) const XSD: &'static str = concat!("http://schemas.microsoft.com/exchange/services/2006/types:", $xsd);
 
             /// The value as spelled on the wire.
+            #[allow(dead_code)] // not every enum is written back; the spelling is kept beside the parser
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => stringify!($variant),)+ }
             }
