@@ -11,6 +11,7 @@
 //! status = 200                        # the HTTP status of the golden response
 //! setup = ["create_item/seed_appointment"]  # cases whose requests are sent first, in order
 //! # inject = '{"…": …}'               # a fault rule for POST /_mock/faults (in-process mock only)
+//! # request_valid = false             # the request breaks the EWS schema on purpose
 //! ```
 //!
 //! Placeholders in a request are replaced before sending, from the setup responses taken in
@@ -52,6 +53,9 @@ pub struct Meta {
     pub setup: Vec<String>,
     /// A fault rule (JSON) to install through the mock's admin API before the request.
     pub inject: Option<String>,
+    /// Whether the request is valid against the EWS schema (false for the schema-fault cases,
+    /// and the schema test checks that they really are invalid).
+    pub request_valid: bool,
 }
 
 /// The file format of `meta.toml`.
@@ -67,6 +71,7 @@ struct MetaFile {
     #[serde(default)]
     setup: Vec<String>,
     inject: Option<String>,
+    request_valid: Option<bool>,
 }
 
 /// One golden case.
@@ -163,7 +168,15 @@ pub fn parse_meta(text: &str) -> Result<Meta, String> {
         (None, Some(token)) => Auth::Bearer(token),
         (None, None) => Auth::None,
     };
-    Ok(Meta { about: f.about, source: f.source, auth, status: f.status.unwrap_or(200), setup: f.setup, inject: f.inject })
+    Ok(Meta {
+        about: f.about,
+        source: f.source,
+        auth,
+        status: f.status.unwrap_or(200),
+        setup: f.setup,
+        inject: f.inject,
+        request_valid: f.request_valid.unwrap_or(true),
+    })
 }
 
 impl Case {
@@ -183,7 +196,10 @@ pub fn substitute(request: &str, setup_responses: &[String]) -> Result<String, S
         let doc = roxmltree::Document::parse(response).map_err(|e| format!("setup response is not XML: {e}"))?;
         for n in doc.descendants().filter(|n| n.is_element()) {
             let pair = || {
-                (n.attribute("Id").unwrap_or_default().to_string(), n.attribute("ChangeKey").unwrap_or_default().to_string())
+                (
+                    n.attribute("Id").unwrap_or_default().to_string(),
+                    n.attribute("ChangeKey").unwrap_or_default().to_string(),
+                )
             };
             match n.tag_name().name() {
                 "ItemId" => items.push(pair()),
@@ -198,7 +214,8 @@ pub fn substitute(request: &str, setup_responses: &[String]) -> Result<String, S
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after.find("}}").ok_or("unterminated {{ placeholder")?;
-        let (kind, n) = after[..end].split_once(':').ok_or_else(|| format!("bad placeholder {{{{{}}}}}", &after[..end]))?;
+        let (kind, n) =
+            after[..end].split_once(':').ok_or_else(|| format!("bad placeholder {{{{{}}}}}", &after[..end]))?;
         let n: usize = n.parse().map_err(|_| format!("bad placeholder number in {{{{{kind}:{n}}}}}"))?;
         let list = if kind.starts_with("folder") { &folders } else { &items };
         let (id, ck) = n
@@ -237,7 +254,10 @@ mod tests {
     fn placeholders_take_ids_from_setup_responses_in_order() {
         let r1 = r#"<r xmlns:t="urn:t"><t:ItemId Id="A" ChangeKey="a"/><t:FolderId Id="F" ChangeKey="f"/></r>"#;
         let r2 = r#"<r><ItemId Id="B" ChangeKey="b"/></r>"#;
-        let out = substitute("<x I=\"{{item:2}}\" C=\"{{ck:1}}\" F=\"{{folder:1}}{{folderck:1}}\"/>", &[r1.into(), r2.into()]);
+        let out = substitute(
+            "<x I=\"{{item:2}}\" C=\"{{ck:1}}\" F=\"{{folder:1}}{{folderck:1}}\"/>",
+            &[r1.into(), r2.into()],
+        );
         assert_eq!(out.as_deref(), Ok("<x I=\"B\" C=\"a\" F=\"Ff\"/>"));
         assert!(substitute("{{item:3}}", &[r1.into()]).is_err());
         assert!(substitute("{{nope:1}}", &[r1.into()]).is_err());
