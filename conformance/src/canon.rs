@@ -106,7 +106,7 @@ impl Canon {
         let mut used: Vec<String> = Vec::new();
         let mut note = |ns: Option<&str>| {
             if let Some(ns) = ns {
-                if ns != XML_NS && !used.iter().any(|u| u == ns) {
+                if !ns.is_empty() && ns != XML_NS && !used.iter().any(|u| u == ns) {
                     used.push(ns.to_string());
                 }
             }
@@ -138,7 +138,8 @@ impl Canon {
     }
 
     fn name(&self, ns: Option<&str>, local: &str) -> String {
-        match ns {
+        // roxmltree reports `xmlns=""` (no namespace) as the empty URI.
+        match ns.filter(|ns| !ns.is_empty()) {
             Some(XML_NS) => format!("xml:{local}"),
             Some(uri) => format!("{}:{local}", self.prefixes.get(uri).map_or("?", String::as_str)),
             None => local.to_string(),
@@ -323,6 +324,13 @@ mod tests {
     fn comments_and_formatting_whitespace_do_not_matter() {
         let a = "<r>\n  <!-- note -->\n  <a>1</a>\n\n</r>";
         let b = "<r><a>1</a></r>";
+        assert_eq!(c(a), c(b));
+    }
+
+    #[test]
+    fn an_undeclared_default_namespace_means_no_namespace() {
+        let a = r#"<s:Fault xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:x"><faultcode xmlns="">a</faultcode></s:Fault>"#;
+        let b = r#"<s:Fault xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><faultcode>a</faultcode></s:Fault>"#;
         assert_eq!(c(a), c(b));
     }
 

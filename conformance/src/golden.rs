@@ -174,7 +174,8 @@ mod tests {
     fn mismatch_display_names_the_case_and_shows_a_unified_diff() {
         let golden = "<r><a>1</a><b>2</b><c>3</c><d>4</d><e>5</e><f>6</f><g>7</g><h>8</h></r>";
         let actual = golden.replace("<d>4", "<d>5");
-        let m = compare("get_item/by_id", "fixtures/get_item/by_id.response.xml", golden, &actual).unwrap_err();
+        let m = compare("get_item/by_id", "fixtures/get_item/by_id.response.xml", golden, &actual)
+            .expect_err("the documents differ");
         // The header names the golden path and `actual`; three lines of context on each side.
         let expected = "golden mismatch in case `get_item/by_id`:
 --- fixtures/get_item/by_id.response.xml
@@ -201,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_non_xml_actual_is_shown_raw_in_the_diff() {
-        let m = compare("c", "p", "<a/>", "Service Unavailable").unwrap_err();
+        let m = compare("c", "p", "<a/>", "Service Unavailable").expect_err("not XML");
         assert!(m.to_string().contains("+Service Unavailable"), "{m}");
     }
 }
