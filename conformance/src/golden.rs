@@ -1,6 +1,6 @@
 //! Golden files: compare canonical forms, show a unified diff, bless with `UPDATE_GOLDENS=1`.
 //!
-//! [`compare`] is pure: it canonicalises both sides ([`crate::canon`]) and returns a [`Mismatch`]
+//! [`compare`] is pure: it canonicalises both sides ([`crate::canon()`]) and returns a [`Mismatch`]
 //! whose `Display` is a `similar` unified diff (context 3, headers `<golden path>` / `actual`)
 //! naming the case. [`assert_golden`] is the test-facing wrapper: on a mismatch it prints the diff
 //! and the help text once, then unwinds without a backtrace (expect-test's way); with

@@ -8,7 +8,7 @@
 //! but nothing else.
 //!
 //! # Layout
-//! - [`canon`]: XML → canonical pretty XML; the volatile-value rule.
+//! - [`mod@canon`]: XML → canonical pretty XML; the volatile-value rule.
 //! - [`golden`]: `compare` (a unified diff naming the case), `assert_golden`, blessing with
 //!   `UPDATE_GOLDENS=1` (never under `CI`).
 //! - [`cases`]: discovering `fixtures/<op>/<case>.*` and their `meta.toml` (credentials, setup).
