@@ -145,7 +145,10 @@ fn answer(
         Fault::schema(line, col, format!("Invalid character in the given encoding. Line {line}, position {col}."))
     })?;
     let options = ParsingOptions { allow_dtd: false, nodes_limit: NODES_LIMIT };
-    let doc = Document::parse_with_options(text, options).map_err(xml_fault)?;
+    let doc = Document::parse_with_options(text, options).map_err(|e| {
+        let (line, col, violation) = crate::xml::diagnose::describe(&e, text, NODES_LIMIT);
+        Fault::schema(line, col, violation)
+    })?;
     let env = soap::parse(&doc, tenant.dir.profile)?;
     let op = env.operation;
     *operation = op.tag_name().name().to_string();
@@ -217,10 +220,8 @@ impl Runner<'_> {
                 }
                 FaultAction::ServerBusyMessage { back_off_ms } => {
                     let xml = MessageXml::Values(vec![("BackOffMilliseconds".into(), back_off_ms.to_string())]);
-                    let text = format!(
-                        "The server cannot service this request right now. Try again later., This operation exceeds the throttling budget. Suggested backoff time {back_off_ms} ms."
-                    );
-                    return Ok(crate::ops::injected_error::<O>(dir.profile, ResponseCode::ErrorServerBusy, &text, xml));
+                    let text = ResponseCode::ErrorServerBusy.default_message();
+                    return Ok(crate::ops::injected_error::<O>(dir.profile, ResponseCode::ErrorServerBusy, text, xml));
                 }
                 FaultAction::MessageError { code, message } => {
                     let code = response_code(&code);
@@ -254,20 +255,6 @@ impl Runner<'_> {
 /// A configured response code; unknown names were refused when the rule was added.
 fn response_code(name: &str) -> ResponseCode {
     ResponseCode::from_name(name).unwrap_or(ResponseCode::ErrorInternalServerError)
-}
-
-/// A malformed document, as .NET's XmlReader words it, inside ErrorSchemaValidation.
-fn xml_fault(e: roxmltree::Error) -> Fault {
-    let pos = e.pos();
-    let violation = match e {
-        roxmltree::Error::DtdDetected => format!(
-            "For security reasons DTD is prohibited in this XML document. Line {}, position {}.",
-            pos.row, pos.col
-        ),
-        roxmltree::Error::NodesLimitReached => format!("The request has more than {NODES_LIMIT} XML nodes."),
-        other => format!("{other}"),
-    };
-    Fault::schema(pos.row, pos.col, violation)
 }
 
 fn line_col(bytes: &[u8], offset: usize) -> (u32, u32) {

@@ -109,15 +109,10 @@ impl Fault {
 
     /// The SOAP 1.1 VersionMismatch fault for an envelope in another namespace.
     pub(crate) fn version_mismatch(found: &str) -> Fault {
-        let hint = if ns::near_miss(found).is_some() {
-            " (Microsoft's documentation prints https:// in SOAP namespaces by mistake; real requests use http://.)"
-        } else {
-            ""
-        };
         Fault {
             code: FaultCode::VersionMismatch,
             text: format!(
-                "Possible SOAP version mismatch: Envelope namespace {found} was unexpected. Expecting {}.{hint}",
+                "Possible SOAP version mismatch: Envelope namespace {found} was unexpected. Expecting {}.",
                 ns::SOAP
             ),
             message: None,

@@ -55,14 +55,13 @@ pub(crate) fn resolve(
         return Err(not_found());
     }
     if Some(owner) != acting.mailbox {
-        return Err(MessageError::with_text(
-            ResponseCode::ErrorItemNotFound,
-            format!(
-                "The specified object was not found in the store. (ews-mock: this id belongs to {}, and the request acts as {}; an item can be used only in the mailbox it was saved in.)",
-                dir.mailbox(owner).smtp,
-                acting.mailbox.map_or("no mailbox", |m| dir.mailbox(m).smtp.as_str()),
-            ),
-        ));
+        // The wire carries Exchange's text; the log says what happened.
+        tracing::info!(
+            owner = %dir.mailbox(owner).smtp,
+            acting_as = acting.mailbox.map_or("no mailbox", |m| dir.mailbox(m).smtp.as_str()),
+            "an item id from another mailbox was refused: an item can be used only in the mailbox it was saved in"
+        );
+        return Err(not_found());
     }
     match state.get(key) {
         Some(item) if item.mailbox == owner => Ok(key),

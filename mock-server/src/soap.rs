@@ -130,9 +130,8 @@ fn parse_headers(header: Node, profile: ServerProfile) -> Result<SoapHeaders, Fa
                 if !profile.accepts(version) {
                     return Err(Fault::with_text(
                         ResponseCode::ErrorInvalidServerVersion,
-                        format!(
-                            "The specified server version is invalid. '{version}' is not a RequestServerVersion value this server ({profile:?}) accepts."
-                        ),
+                        // Exchange's exact text: exchangelib matches it to try the next version.
+                        "The specified server version is invalid.",
                     ));
                 }
                 headers.version = Some(version.to_string());

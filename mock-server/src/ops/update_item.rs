@@ -338,14 +338,9 @@ fn update(
             if e.code == ResponseCode::ErrorIrresolvableConflict && conflict == ConflictResolution::AlwaysOverwrite => {
         }
         Err(e) if e.code == ResponseCode::ErrorIrresolvableConflict => {
-            return Err(MessageError::with_text(
-                e.code,
-                format!(
-                    "{} (ews-mock: ConflictResolution {} refuses a stale ChangeKey; only AlwaysOverwrite ignores it.)",
-                    e.text,
-                    conflict.as_str()
-                ),
-            ))
+            // The wire carries Exchange's text; the log says why.
+            tracing::info!(conflict = conflict.as_str(), "stale ChangeKey refused; only AlwaysOverwrite ignores it");
+            return Err(e);
         }
         other => other?,
     }
@@ -354,14 +349,8 @@ fn update(
         && item.folder == FolderKind::DeletedItems
         && send != SendMeetingInvitationsOrCancellations::SendToNone
     {
-        return Err(MessageError::with_text(
-            ResponseCode::ErrorCalendarCannotUpdateDeletedItem,
-            format!(
-                "{} (ews-mock: the item is in Deleted Items; only SendMeetingInvitationsOrCancellations=SendToNone may update it, not {}.)",
-                ResponseCode::ErrorCalendarCannotUpdateDeletedItem.default_message(),
-                send.as_str()
-            ),
-        ));
+        tracing::info!(send = send.as_str(), "an item in Deleted Items may be updated only with SendToNone");
+        return Err(MessageError::new(ResponseCode::ErrorCalendarCannotUpdateDeletedItem));
     }
     // Work on a copy; the stored item changes only once every update has succeeded.
     let updates = change.updates.as_ref().map_err(Clone::clone)?;

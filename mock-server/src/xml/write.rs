@@ -28,7 +28,7 @@ impl XmlOut {
     pub(crate) fn start(&mut self, name: &str, attrs: &[(&str, &str)]) {
         let mut el = BytesStart::new(name);
         for (k, v) in attrs {
-            el.push_attribute((*k, *v));
+            el.push_attribute((*k, xml_safe(v).as_ref()));
         }
         self.w.write_event(Event::Start(el)).expect(INFALLIBLE);
     }
@@ -42,7 +42,7 @@ impl XmlOut {
     pub(crate) fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
         let mut el = BytesStart::new(name);
         for (k, v) in attrs {
-            el.push_attribute((*k, *v));
+            el.push_attribute((*k, xml_safe(v).as_ref()));
         }
         self.w.write_event(Event::Empty(el)).expect(INFALLIBLE);
     }
@@ -50,7 +50,7 @@ impl XmlOut {
     /// Writes escaped character data.
     pub(crate) fn text(&mut self, text: &str) {
         // Only `<`, `>` and `&` need escaping in character data; quotes stay readable, as Exchange writes them.
-        let escaped = quick_xml::escape::partial_escape(text);
+        let escaped = quick_xml::escape::partial_escape(xml_safe(text));
         self.w.write_event(Event::Text(BytesText::from_escaped(escaped))).expect(INFALLIBLE);
     }
 
@@ -71,6 +71,19 @@ impl XmlOut {
     /// The finished document.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.w.into_inner()
+    }
+}
+
+/// Replaces characters XML 1.0 does not allow (most C0 controls, U+FFFE, U+FFFF) with U+FFFD,
+/// so that echoing a client's bad input back in a fault never makes the answer malformed.
+pub(crate) fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    fn allowed(c: char) -> bool {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    }
+    if text.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.chars().map(|c| if allowed(c) { c } else { '\u{FFFD}' }).collect())
     }
 }
 
@@ -109,4 +122,18 @@ pub(crate) fn envelope(version: Option<ServerVersionInfo>, body: impl FnOnce(&mu
 /// Opens an operation's response element, `<m:{name} xmlns:m xmlns:t>`.
 pub(crate) fn start_response(out: &mut XmlOut, name: &str) {
     out.start(name, &[("xmlns:m", ns::MESSAGES), ("xmlns:t", ns::TYPES)]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_output() {
+        let mut out = XmlOut::new();
+        out.leaf_with("a", &[("v", "x\u{b}y")], "bad \u{b} \u{0} text");
+        let xml = String::from_utf8(out.into_bytes()).expect("utf-8");
+        assert!(roxmltree::Document::parse(&xml).is_ok(), "{xml:?}");
+        assert!(xml.contains("bad \u{FFFD}"), "{xml:?}");
+    }
 }
