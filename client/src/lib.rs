@@ -48,6 +48,11 @@ mod soap;
 mod types;
 mod xml;
 
+/// The date-time crate of this API (`DateTime<Utc>`, `Duration`), re-exported so callers use the
+/// same version.
+pub use chrono;
+/// IANA time zones (`chrono_tz::Europe::Berlin`), mapped to Windows ids when sent.
+pub use chrono_tz;
 pub use client::{Credentials, RetryPolicy, Service, ServiceBuilder};
 pub use each::MailboxResult;
 pub use error::{Error, Fault, HttpError, Result, XmlError};
