@@ -44,42 +44,63 @@ struct TestServer {
     url: String,
     hits: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<String>>>,
+    in_flight_max: Arc<AtomicUsize>,
 }
 
 /// Starts a server that answers request number `n` (from 0) with `answer(n)`.
 async fn start(answer: impl Fn(usize) -> Answer + Send + Sync + 'static) -> TestServer {
+    start_with(move |n, _| answer(n), |_| Duration::ZERO).await
+}
+
+/// Starts a server answering `answer(n, raw request)` after `delay(raw request)`, one task per
+/// connection; `in_flight_max` records the most requests it held at once.
+async fn start_with(
+    answer: impl Fn(usize, &str) -> Answer + Send + Sync + 'static,
+    delay: impl Fn(&str) -> Duration + Send + Sync + 'static,
+) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let url = format!("http://{}/EWS/Exchange.asmx", listener.local_addr().expect("local addr"));
     let hits = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(Mutex::new(Vec::new()));
     let (h, r) = (Arc::clone(&hits), Arc::clone(&requests));
-    let answer = Arc::new(answer);
+    let (answer, delay) = (Arc::new(answer), Arc::new(delay));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let in_flight_max = Arc::new(AtomicUsize::new(0));
+    let max = Arc::clone(&in_flight_max);
     tokio::spawn(async move {
         loop {
             let Ok((mut socket, _)) = listener.accept().await else { return };
-            let n = h.fetch_add(1, Ordering::SeqCst);
-            let raw = read_request(&mut socket).await;
-            r.lock().expect("not poisoned").push(raw);
-            let (status, headers, body) = answer(n);
-            let reason = match status {
-                200 => "OK",
-                401 => "Unauthorized",
-                _ => "Internal Server Error",
-            };
-            let mut out = format!(
+            let (h, r, answer, delay) = (Arc::clone(&h), Arc::clone(&r), Arc::clone(&answer), Arc::clone(&delay));
+            let (in_flight, max) = (Arc::clone(&in_flight), Arc::clone(&max));
+            tokio::spawn(async move {
+                let raw = read_request(&mut socket).await;
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                let n = h.fetch_add(1, Ordering::SeqCst);
+                r.lock().expect("not poisoned").push(raw.clone());
+                tokio::time::sleep(delay(&raw)).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let (status, headers, body) = answer(n, &raw);
+                let reason = match status {
+                    200 => "OK",
+                    401 => "Unauthorized",
+                    _ => "Internal Server Error",
+                };
+                let mut out = format!(
                 "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
                 body.len()
             );
-            for (k, v) in headers {
-                out.push_str(&format!("{k}: {v}\r\n"));
-            }
-            out.push_str("\r\n");
-            out.push_str(&body);
-            let _ = socket.write_all(out.as_bytes()).await;
-            let _ = socket.shutdown().await;
+                for (k, v) in headers {
+                    out.push_str(&format!("{k}: {v}\r\n"));
+                }
+                out.push_str("\r\n");
+                out.push_str(&body);
+                let _ = socket.write_all(out.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
         }
     });
-    TestServer { url, hits, requests }
+    TestServer { url, hits, requests, in_flight_max }
 }
 
 /// Reads one HTTP/1.1 request with a Content-Length body.
@@ -228,4 +249,26 @@ async fn create_in_each_keeps_input_order_and_isolates_failures() {
     assert!(results[0].result.is_ok() && results[2].result.is_ok());
     assert!(matches!(results[1].result, Err(Error::Invalid(_))));
     assert_eq!(server.hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn create_in_each_bounds_concurrency_and_matches_results_to_mailboxes() {
+    // Each answer's ItemId names the impersonated mailbox; the first mailbox answers slowest.
+    let server = start_with(
+        |_, raw| {
+            let who = raw.split("<t:SmtpAddress>").nth(1).and_then(|s| s.split('<').next()).unwrap_or("?").to_owned();
+            (200, vec![], CREATED.replace("AAMkA-new", &format!("id-{who}")))
+        },
+        |raw| if raw.contains("m0@contoso.com") { Duration::from_millis(300) } else { Duration::from_millis(20) },
+    )
+    .await;
+    let svc = service(&server.url, RetryPolicy::default());
+    let addresses: Vec<String> = (0..6).map(|i| format!("m{i}@contoso.com")).collect();
+    let results =
+        svc.create_in_each(addresses.iter().cloned().map(ConnectingSid::SmtpAddress), |_| Ok(appointment()), 2).await;
+    for (r, address) in results.iter().zip(&addresses) {
+        assert_eq!(r.mailbox.value(), address);
+        assert_eq!(r.result.as_ref().expect("saved").item_id().id, format!("id-{address}"));
+    }
+    assert_eq!(server.in_flight_max.load(Ordering::SeqCst), 2);
 }
