@@ -68,7 +68,9 @@ impl SavedAppointment {
         } else {
             self.is_meeting
         };
-        let send = update.send.unwrap_or_else(|| SendInvitationsOrCancellations::for_attendees(self.is_meeting));
+        // Attendees added or removed are told too: a meeting before or after counts.
+        let send =
+            update.send.unwrap_or_else(|| SendInvitationsOrCancellations::for_attendees(is_meeting || self.is_meeting));
         let op = UpdateItem {
             changes: vec![(self.id.clone(), update)],
             conflict_resolution: ConflictResolution::NeverOverwrite,
