@@ -70,8 +70,8 @@ impl Operation for GetItem {
             .into_iter()
             .map(|id| {
                 let id = id?;
-                let key = item_id::resolve(ctx.dir, ctx.state, ctx.acting, ctx.seed, &id.id)?;
-                Found::load(ctx.state, key).ok_or_else(|| MessageError::new(ResponseCode::ErrorItemNotFound))
+                let key = item_id::resolve(ctx.dir, ctx.state, ctx.acting, ctx.seed, &id.id).map_err(read_error)?;
+                Found::load(ctx.state, key).ok_or_else(|| read_error(MessageError::new(ResponseCode::ErrorItemNotFound)))
             })
             .collect();
         Ok(GetItemResponse { shape: self.shape, messages })
@@ -120,6 +120,19 @@ fn parse_item_ids(node: Node) -> Result<Vec<Result<ItemRef, MessageError>>, Faul
         return Err(read::missing_child(node, &ITEM_ID_TYPES.join(", "), ns::TYPES));
     }
     Ok(ids)
+}
+
+/// Exchange words ErrorItemNotFound on reads with a second clause (seen on GetItem and GetFolder
+/// against Exchange 2013–Online; `../shared/protocol/protocol.md` §1.4).
+fn read_error(e: MessageError) -> MessageError {
+    if e.code == ResponseCode::ErrorItemNotFound {
+        MessageError::with_text(
+            e.code,
+            "The specified object was not found in the store., The process failed to get the correct properties.",
+        )
+    } else {
+        e
+    }
 }
 
 #[cfg(test)]
