@@ -241,26 +241,27 @@ def wire(monkeypatch):
 
 
 class Cleanup:
-    """Items to hard-delete when the test ends, whatever its outcome."""
+    """Items to hard-delete when the test ends, whatever its outcome: exchangelib items, or
+    anything with `id`/`changekey` (bulk_create's results) together with their account."""
 
     def __init__(self):
-        self.items = []
+        self.entries = []
 
-    def add(self, *items):
-        self.items.extend(items)
+    def add(self, *items, account=None):
+        self.entries.extend((account or item.account, item) for item in items)
         return items[0] if len(items) == 1 else items
 
     def run(self):
         problems = []
-        for item in reversed(self.items):
+        for account, item in reversed(self.entries):
             if item.id is None:
-                continue
+                continue  # the test deleted it (exchangelib forgets a deleted item's id)
             try:
-                item.delete()
-            except exchangelib.errors.ErrorItemNotFound:
-                pass  # the test deleted it already
+                [result] = account.bulk_delete(ids=[(item.id, item.changekey)])
             except Exception as e:  # noqa: BLE001 - clean-up must try every item
-                problems.append(f"{item.subject!r}: {e!r}")
+                result = e
+            if result is not True and not isinstance(result, exchangelib.errors.ErrorItemNotFound):
+                problems.append(f"{getattr(item, 'subject', item.id)!r}: {result!r}")
         return problems
 
 

@@ -140,7 +140,7 @@ def test_bulk_create_of_250_items_is_sent_in_chunks_of_100_and_all_come_back(alf
     ]
 
     saved = alfred.bulk_create(folder=alfred.calendar, items=items)
-    cleanup.add(*[i for i in saved if not isinstance(i, Exception)])
+    cleanup.add(*[i for i in saved if not isinstance(i, Exception)], account=alfred)
 
     chunks = [create.count("CalendarItem") for create in wire.of("CreateItem")]
     assert chunks == [100, 100, 50]

@@ -12,7 +12,7 @@ from oauthlib.oauth2 import OAuth2Token
 from exchangelib import OAuth2AuthorizationCodeCredentials
 
 from checks import assert_appointment
-from conftest import ALFRED, ALFRED_TOKEN, APP_TOKEN, GIVEN_VERSION, PASSWORD, SONYA, SVC_CALENDAR, connect, unique
+from conftest import SOAP, TYPES, ALFRED, ALFRED_TOKEN, APP_TOKEN, GIVEN_VERSION, PASSWORD, SONYA, SVC_CALENDAR, connect, unique
 
 
 def bearer(token):
@@ -57,7 +57,13 @@ def test_given_auth_type_and_version_are_used_without_probing(mock, wire, cleanu
 
     save_and_read_back(account, cleanup, "given")
     assert account.protocol.auth_type == BASIC
-    assert account.version == GIVEN_VERSION
+    # exchangelib refines a given version from each response's ServerVersionInfo; the API version
+    # it requests stays the one derived from the given build.
+    assert account.version.api_version == GIVEN_VERSION.api_version
+    assert (account.version.build.major_version, account.version.build.minor_version) == (15, 20)
+    assert {s.envelope.find(f"{{{SOAP}}}Header/{{{TYPES}}}RequestServerVersion").get("Version") for s in wire.sent} == {
+        GIVEN_VERSION.api_version
+    }
     assert "ConvertId" not in wire.operations(), "a given version needs no probe"
     create = wire.of("CreateItem")[0]
     assert create.connecting_sid == ("PrimarySmtpAddress", ALFRED)
