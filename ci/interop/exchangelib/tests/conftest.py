@@ -71,7 +71,7 @@ class Mock:
 
 
 @pytest.fixture(scope="session")
-def mock(tmp_path_factory):
+def mock(request, tmp_path_factory):
     """Starts `ews-mock --listen 127.0.0.1:0`, reads the URL from its one stdout line, and stops it
     with SIGTERM at the end of the session, requiring a clean exit."""
     binary = os.environ.get("EWS_MOCK_BIN")
@@ -112,6 +112,9 @@ def mock(tmp_path_factory):
     running = Mock(url=url, process=process, log_path=log_path)
     yield running
 
+    if request.session.testsfailed == 0:
+        leftovers = leftover_items(url)
+        assert not leftovers, f"tests left items behind (clean-up missing?): {leftovers}"
     exchangelib.close_connections()
     os.kill(process.pid, signal.SIGTERM)
     try:
@@ -123,6 +126,18 @@ def mock(tmp_path_factory):
         pytest.fail(f"ews-mock (pid {process.pid}) ignored SIGTERM for {SHUTDOWN_SECONDS}s:\n{running.log_tail()}")
     log.close()
     assert code == 0, f"ews-mock exited with {code} on SIGTERM:\n{running.log_tail()}"
+
+
+def leftover_items(url):
+    """Items of this suite still in the demo mailboxes (every test subject starts with SUBJECT_PREFIX)."""
+    found = {}
+    for mailbox in (ALFRED, SONYA, CHRIS):
+        account = connect(url, mailbox)
+        for folder in (account.calendar, account.inbox, account.sent, account.trash):
+            n = folder.filter(subject__contains=SUBJECT_PREFIX).count()
+            if n:
+                found[f"{mailbox}/{folder.name}"] = n
+    return found
 
 
 @pytest.fixture(autouse=True)
@@ -179,9 +194,12 @@ def delegate(url, mailbox):
     return connect(url, mailbox, username=mailbox, access_type=DELEGATE)
 
 
+SUBJECT_PREFIX = "ews-kit interop"
+
+
 def unique(what):
     """A subject no other test (or earlier run) uses."""
-    return f"ews-kit interop {what} {uuid.uuid4().hex[:12]}"
+    return f"{SUBJECT_PREFIX} {what} {uuid.uuid4().hex[:12]}"
 
 
 @dataclass

@@ -4,15 +4,35 @@ credentials, and what exchangelib raises when sign-in fails."""
 import datetime
 
 import pytest
-from exchangelib import BASIC, DELEGATE, IMPERSONATION, OAUTH2, UTC, Body, CalendarItem, EWSDateTime
+from exchangelib import (
+    BASIC,
+    DELEGATE,
+    IMPERSONATION,
+    OAUTH2,
+    UTC,
+    Body,
+    CalendarItem,
+    EWSDateTime,
+    OAuth2AuthorizationCodeCredentials,
+)
 from exchangelib.errors import ErrorInvalidExchangeImpersonationHeaderData, UnauthorizedError
 from exchangelib.items import SEND_TO_NONE
 from oauthlib.oauth2 import OAuth2Token
 
-from exchangelib import OAuth2AuthorizationCodeCredentials
-
 from checks import assert_appointment
-from conftest import SOAP, TYPES, ALFRED, ALFRED_TOKEN, APP_TOKEN, GIVEN_VERSION, PASSWORD, SONYA, SVC_CALENDAR, connect, unique
+from conftest import (
+    ALFRED,
+    ALFRED_TOKEN,
+    APP_TOKEN,
+    GIVEN_VERSION,
+    PASSWORD,
+    SOAP,
+    SONYA,
+    SVC_CALENDAR,
+    TYPES,
+    connect,
+    unique,
+)
 
 
 def bearer(token):

@@ -4,7 +4,7 @@ attendee's inbox and puts a tentative copy in the attendee's calendar, as Exchan
 import datetime
 
 from exchangelib import UTC, Body, CalendarItem, EWSDateTime
-from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE, MeetingRequest
+from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE, MeetingCancellation, MeetingRequest
 
 from checks import assert_appointment
 from conftest import ALFRED, CHRIS, SONYA, connect, unique
@@ -63,6 +63,37 @@ def test_meeting_saved_with_send_to_all_reaches_the_attendee(mock, wire, cleanup
     bystander = connect(mock.url, CHRIS)
     assert bystander.inbox.filter(subject=subject).count() == 0
     assert bystander.calendar.filter(subject=subject).count() == 0
+    cleanup.add(*organizer.sent.filter(subject__contains=subject))  # the saved copy, where the server keeps one
+
+
+def test_deleting_a_meeting_with_cancellations_tells_the_attendee(mock, cleanup):
+    organizer = connect(mock.url, ALFRED)
+    start = EWSDateTime(2031, 5, 16, 10, 0, tzinfo=UTC)
+    subject = unique("cancelled meeting")
+    meeting = CalendarItem(
+        account=organizer,
+        folder=organizer.calendar,
+        subject=subject,
+        start=start,
+        end=start + datetime.timedelta(hours=1),
+        required_attendees=[SONYA],
+    )
+    meeting.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+    cleanup.add(meeting)
+    attendee = connect(mock.url, SONYA)
+    cleanup.add(*attendee.inbox.filter(subject=subject))
+
+    meeting.delete(send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY)
+
+    cancellations = [i for i in attendee.inbox.filter(subject__contains=subject) if isinstance(i, MeetingCancellation)]
+    cleanup.add(*cancellations)
+    assert len(cancellations) == 1, "the attendee's inbox must hold one MeetingCancellation"
+    copies = list(attendee.calendar.filter(subject__contains=subject))
+    cleanup.add(*copies)
+    assert len(copies) == 1, "the attendee's copy stays until the attendee removes it"
+    assert copies[0].is_cancelled is True
+    assert organizer.calendar.filter(subject__contains=subject).count() == 0
+    cleanup.add(*organizer.sent.filter(subject__contains=subject))
 
 
 def test_appointment_saved_with_send_to_none_delivers_nothing(mock, cleanup):
