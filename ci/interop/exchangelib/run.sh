@@ -29,15 +29,17 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$
   printf '%s' "$wanted" >"$stamp"
 fi
 
-# The binary under test, built where cargo puts it (CARGO_TARGET_DIR is honoured by cargo
-# metadata too).
-cd "$repo"
-cargo build --quiet -p ews-mock --bin ews-mock
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-EWS_MOCK_BIN="$target_dir/debug/ews-mock"
+# The binary under test: EWS_MOCK_BIN if set (a prebuilt binary), else built where cargo puts
+# it (cargo metadata honours CARGO_TARGET_DIR).
+if [ -z "${EWS_MOCK_BIN:-}" ]; then
+  cd "$repo"
+  cargo build --quiet -p ews-mock --bin ews-mock
+  target_dir="$(cargo metadata --format-version 1 --no-deps |
+    "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+  EWS_MOCK_BIN="$target_dir/debug/ews-mock"
+fi
 if [ ! -x "$EWS_MOCK_BIN" ]; then
-  echo "ci/interop/exchangelib: no binary at $EWS_MOCK_BIN after cargo build" >&2
+  echo "ci/interop/exchangelib: no ews-mock binary at $EWS_MOCK_BIN" >&2
   exit 1
 fi
 export EWS_MOCK_BIN

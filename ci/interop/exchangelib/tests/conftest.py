@@ -270,16 +270,20 @@ class Cleanup:
         return items[0] if len(items) == 1 else items
 
     def run(self):
+        """One DeleteItem per account (exchangelib chunks it by 100); already deleted is fine."""
         problems = []
+        by_account = {}
         for account, item in reversed(self.entries):
-            if item.id is None:
-                continue  # the test deleted it (exchangelib forgets a deleted item's id)
+            if item.id is not None:  # None: the test deleted it (exchangelib forgets the id)
+                by_account.setdefault(id(account), (account, []))[1].append(item)
+        for account, items in by_account.values():
             try:
-                [result] = account.bulk_delete(ids=[(item.id, item.changekey)])
-            except Exception as e:  # noqa: BLE001 - clean-up must try every item
-                result = e
-            if result is not True and not isinstance(result, exchangelib.errors.ErrorItemNotFound):
-                problems.append(f"{getattr(item, 'subject', item.id)!r}: {result!r}")
+                results = account.bulk_delete(ids=[(i.id, i.changekey) for i in items])
+            except Exception as e:  # noqa: BLE001 - clean-up must try every account
+                results = [e] * len(items)
+            for item, result in zip(items, results):
+                if result is not True and not isinstance(result, exchangelib.errors.ErrorItemNotFound):
+                    problems.append(f"{getattr(item, 'subject', item.id)!r}: {result!r}")
         return problems
 
 
