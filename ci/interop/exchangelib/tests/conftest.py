@@ -6,6 +6,7 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -70,6 +71,17 @@ class Mock:
             return f"(no log: {e})"
 
 
+def _die_with_parent():
+    """In the child before exec: on Linux, SIGTERM the mock if pytest dies without its teardown
+    (killed, or its output pipe closed), so no orphaned mock outlives the run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 @pytest.fixture(scope="session")
 def mock(request, tmp_path_factory):
     """Starts `ews-mock --listen 127.0.0.1:0`, reads the URL from its one stdout line, and stops it
@@ -85,6 +97,7 @@ def mock(request, tmp_path_factory):
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
     lines = queue.Queue()
 
