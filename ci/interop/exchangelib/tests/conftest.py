@@ -163,11 +163,12 @@ def fresh_protocols():
 
 
 @pytest.fixture(autouse=True)
-def mock_log_on_failure(request, mock):
-    """Prints the tail of the mock's log when a test fails, next to exchangelib's error."""
+def mock_log_on_failure(request):
+    """Prints the tail of the mock's log when a test that uses the mock fails."""
     yield
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
+    if "mock" in request.fixturenames and report is not None and report.failed:
+        mock = request.getfixturevalue("mock")
         print(f"--- ews-mock stderr (tail of {mock.log_path}) ---\n{mock.log_tail()}")
 
 
