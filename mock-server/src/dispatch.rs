@@ -175,9 +175,11 @@ fn answer(
         FindItem::NAME => run.op::<FindItem>(op, acting_as, injected),
         UpdateItem::NAME => run.op::<UpdateItem>(op, acting_as, injected),
         DeleteItem::NAME => run.op::<DeleteItem>(op, acting_as, injected),
+        // Not ErrorInvalidRequest: exchangelib reads that as "wrong API version" and retries every
+        // version, losing the message. ErrorInvalidOperation reaches the user as it is.
         name if KNOWN_UNSUPPORTED.contains(&name) => Err(Fault::with_text(
-            ResponseCode::ErrorInvalidRequest,
-            format!("The request is invalid: ews-mock does not implement the EWS operation '{name}'."),
+            ResponseCode::ErrorInvalidOperation,
+            format!("ews-mock does not implement the EWS operation '{name}'."),
         )),
         name => Err(Fault::with_text(
             ResponseCode::ErrorInvalidRequest,

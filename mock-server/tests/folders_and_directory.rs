@@ -429,7 +429,7 @@ fn find_folder_with_a_restriction_is_refused_with_a_fault_naming_the_gap() {
     let mock = start();
     let body = format!("<m:FindFolder Traversal=\"Shallow\">{}<m:Restriction><t:Exists><t:FieldURI FieldURI=\"folder:DisplayName\"/></t:Exists></m:Restriction><m:ParentFolderIds>{}</m:ParentFolderIds></m:FindFolder>", shape("IdOnly"), distinguished("root", None));
     let reply = post(&mock, "alfred@contoso.com", &envelope(None, &body));
-    assert_eq!(fault_code(&reply), "ErrorInvalidRequest");
+    assert_eq!(fault_code(&reply), "ErrorInvalidOperation");
     assert!(reply.body.contains("Restriction"), "{}", reply.body);
 }
 
@@ -537,7 +537,13 @@ fn convert_id_answers_each_source_in_order_with_per_id_errors() {
     assert_eq!(classes(&doc, "ConvertIdResponseMessage"), ["Error", "Error", "Error", "Error", "Success"]);
     assert_eq!(
         find(&doc, "ResponseCode"),
-        ["ErrorInvalidIdEmpty", "ErrorNonExistentMailbox", "ErrorInvalidIdMalformed", "ErrorInvalidRequest", "NoError"]
+        [
+            "ErrorInvalidIdEmpty",
+            "ErrorNonExistentMailbox",
+            "ErrorInvalidIdMalformed",
+            "ErrorInvalidOperation",
+            "NoError"
+        ]
     );
     assert_eq!(nodes(&doc, "AlternateId")[0].attribute("Id"), Some(item.as_str()));
 }

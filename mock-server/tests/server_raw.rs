@@ -194,7 +194,7 @@ fn https_ews_namespaces_get_a_fault_that_says_so() {
 fn an_unknown_operation_is_a_fault_naming_it() {
     let body = refused(&envelope("", "<m:FrobnicateItem/>"), "ErrorInvalidRequest");
     assert!(body.contains("'FrobnicateItem' is not an EWS operation"), "{body}");
-    let body = refused(&envelope("", "<m:GetUserAvailability/>"), "ErrorInvalidRequest");
+    let body = refused(&envelope("", "<m:GetUserAvailability/>"), "ErrorInvalidOperation");
     assert!(body.contains("does not implement"), "{body}");
 }
 

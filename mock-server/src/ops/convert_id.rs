@@ -263,7 +263,7 @@ fn read_source(
 
 fn store_id_unsupported() -> MessageError {
     MessageError::with_text(
-        ResponseCode::ErrorInvalidRequest,
+        ResponseCode::ErrorInvalidOperation,
         "The request is invalid: ews-mock does not convert ids to or from the StoreId format.",
     )
 }

@@ -9,7 +9,7 @@
 //!   `m:RootFolder` carries `IndexedPagingOffset` (with a view), `TotalItemsInView` and
 //!   `IncludesLastItemInRange`, so paging clients terminate.
 //! - `Restriction` and `FractionalPageFolderView` are not implemented: they are answered with an
-//!   ErrorInvalidRequest fault naming the gap, never silently ignored.
+//!   ErrorInvalidOperation fault naming the gap, never silently ignored.
 //!
 //! See <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/findfolder-operation>.
 
@@ -112,7 +112,7 @@ impl Operation for FindFolder {
                 }
                 "FractionalPageFolderView" | "Restriction" => {
                     return Err(Fault::with_text(
-                        ResponseCode::ErrorInvalidRequest,
+                        ResponseCode::ErrorInvalidOperation,
                         format!("The request is invalid: ews-mock does not implement {name} in FindFolder."),
                     ))
                 }

@@ -269,7 +269,7 @@ fn parse_parents(node: Node) -> Result<Vec<FolderRef>, Fault> {
 
 fn unsupported(what: &str) -> MessageError {
     MessageError::with_text(
-        ResponseCode::ErrorInvalidRequest,
+        ResponseCode::ErrorInvalidOperation,
         format!("The request is invalid: ews-mock does not implement {what} in FindItem."),
     )
 }

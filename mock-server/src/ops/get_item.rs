@@ -71,7 +71,8 @@ impl Operation for GetItem {
             .map(|id| {
                 let id = id?;
                 let key = item_id::resolve(ctx.dir, ctx.state, ctx.acting, ctx.seed, &id.id).map_err(read_error)?;
-                Found::load(ctx.state, key).ok_or_else(|| read_error(MessageError::new(ResponseCode::ErrorItemNotFound)))
+                Found::load(ctx.state, key)
+                    .ok_or_else(|| read_error(MessageError::new(ResponseCode::ErrorItemNotFound)))
             })
             .collect();
         Ok(GetItemResponse { shape: self.shape, messages })

@@ -16,10 +16,6 @@ from exchangelib.items import SEND_TO_NONE
 from checks import assert_appointment
 from conftest import CHRIS, connect, unique
 
-PENDING = (
-    "ews-mock fault injection is pending on this branch (issue 5 admin API POST /_mock/faults); "
-    "the lead enables these tests once it is merged"
-)
 BACK_OFF_MS = 1500
 
 
@@ -67,7 +63,6 @@ def appointment(account, what):
     )
 
 
-@pytest.mark.skip(reason=PENDING)
 def test_error_server_busy_is_retried_by_fault_tolerance_after_the_back_off(mock, wire, cleanup):
     account = connect(mock.url, CHRIS, retry_policy=FaultTolerance(max_wait=30))
     item = appointment(account, "server busy retried")  # looks the calendar up before the fault is armed
@@ -86,7 +81,6 @@ def test_error_server_busy_is_retried_by_fault_tolerance_after_the_back_off(mock
     assert account.calendar.filter(subject=item.subject).count() == 1, "the retry must not save twice"
 
 
-@pytest.mark.skip(reason=PENDING)
 def test_error_server_busy_is_raised_at_once_under_fail_fast_with_the_back_off(mock, wire):
     account = connect(mock.url, CHRIS, retry_policy=FailFast())
     item = appointment(account, "server busy fail fast")
@@ -100,7 +94,6 @@ def test_error_server_busy_is_raised_at_once_under_fail_fast_with_the_back_off(m
     assert account.calendar.filter(subject=item.subject).count() == 0
 
 
-@pytest.mark.skip(reason=PENDING)
 def test_a_back_off_longer_than_the_policy_allows_is_a_rate_limit_error(mock, wire):
     account = connect(mock.url, CHRIS, retry_policy=FaultTolerance(max_wait=1))
     item = appointment(account, "server busy impatient")
