@@ -24,9 +24,6 @@ use crate::soap;
 use crate::xml::read::{namespace_hint, schema_error};
 use crate::xml::write::envelope;
 
-/// Nodes one request may have; a bound on memory for hostile input.
-const NODES_LIMIT: u32 = 1_000_000;
-
 /// What to send back.
 #[derive(Debug)]
 pub(crate) struct Answer {
@@ -144,11 +141,13 @@ fn answer(
         let (line, col) = line_col(body, e.valid_up_to());
         Fault::schema(line, col, format!("Invalid character in the given encoding. Line {line}, position {col}."))
     })?;
-    let options = ParsingOptions { allow_dtd: false, nodes_limit: NODES_LIMIT };
+    let nodes_limit = settings.limits.max_xml_nodes;
+    let options = ParsingOptions { allow_dtd: false, nodes_limit };
     let doc = Document::parse_with_options(text, options).map_err(|e| {
-        let (line, col, violation) = crate::xml::diagnose::describe(&e, text, NODES_LIMIT);
+        let (line, col, violation) = crate::xml::diagnose::describe(&e, text, nodes_limit);
         Fault::schema(line, col, violation)
     })?;
+    crate::limits::check_shape(&doc, &settings.limits)?;
     let env = soap::parse(&doc, tenant.dir.profile)?;
     let op = env.operation;
     *operation = op.tag_name().name().to_string();

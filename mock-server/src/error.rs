@@ -10,6 +10,9 @@ pub enum Error {
     /// The tenant configuration is invalid.
     #[error("invalid tenant configuration: {0}")]
     Config(String),
+    /// The state file (`--state`) cannot be used.
+    #[error("{0}")]
+    State(String),
     /// Reading a file or binding a socket failed.
     #[error("{context}: {source}")]
     Io {

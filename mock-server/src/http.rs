@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONNECTION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
 
 use crate::auth::{self, CHALLENGES};
@@ -96,20 +96,34 @@ async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> Resu
     }
     let authorization = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     // The body is read before anything else, so the connection can be kept open whatever the answer.
-    let body = match read_body(req.into_body(), shared.settings.max_body_bytes).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge(n)) => {
+    let limits = &shared.settings.limits;
+    let read = tokio::time::timeout(limits.body_read_timeout, read_body(req.into_body(), limits.max_body_bytes));
+    let body = match read.await {
+        Ok(Ok(body)) => body,
+        Ok(Err(BodyError::TooLarge(n))) => {
             let fault = Fault::with_text(
                 ResponseCode::ErrorInvalidRequest,
                 format!(
                     "The request is invalid: its body of {n} bytes exceeds the limit of {} bytes (ews-mock --max-body-bytes).",
-                    shared.settings.max_body_bytes
+                    limits.max_body_bytes
                 ),
             );
             return Ok(soap(StatusCode::PAYLOAD_TOO_LARGE, fault.to_xml()));
         }
-        Err(BodyError::Transport) => {
+        Ok(Err(BodyError::Transport)) => {
             return Ok(plain(StatusCode::BAD_REQUEST, "ews-mock: the request body could not be read.\n".into()))
+        }
+        Err(_elapsed) => {
+            // The rest of the body may still be on its way, so the connection cannot be reused.
+            let mut r = plain(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "ews-mock: the request body did not arrive within {} ms (ews-mock --body-read-timeout-ms).\n",
+                    limits.body_read_timeout.as_millis()
+                ),
+            );
+            r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+            return Ok(r);
         }
     };
     let Some(tenant) = shared.tenant(tenant_name) else {

@@ -21,6 +21,8 @@
 //! - `tenant`: tenant configuration and the directory; `runtime` the live tenants; `journal`
 //!   the bounded request journal; `profile` server versions; `fault` and `response` the two
 //!   ways errors travel; `response_code` every EWS code; `xml/` reading and writing helpers.
+//! - `limits`: request size, XML shape, timeout and connection limits; `persist` the optional
+//!   state file that keeps items across restarts.
 
 mod acting;
 mod admin;
@@ -38,9 +40,11 @@ mod inspect;
 mod item;
 mod item_id;
 mod journal;
+mod limits;
 pub mod mock;
 mod ns;
 mod ops;
+mod persist;
 mod profile;
 mod response;
 mod response_code;

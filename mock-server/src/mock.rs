@@ -52,6 +52,7 @@ pub struct MockEwsBuilder {
     config: TenantConfig,
     settings: Settings,
     listen: SocketAddr,
+    state: Option<(std::path::PathBuf, std::time::Duration)>,
 }
 
 impl Default for MockEwsBuilder {
@@ -60,6 +61,7 @@ impl Default for MockEwsBuilder {
             config: TenantConfig::demo(),
             settings: Settings::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state: None,
         }
     }
 }
@@ -89,9 +91,59 @@ impl MockEwsBuilder {
         self
     }
 
-    /// Refuses request bodies larger than this (default 16 MiB).
+    /// Refuses request bodies larger than this (default 16 MiB; 413 with a fault).
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.settings.max_body_bytes = bytes;
+        self.settings.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// Refuses XML nested deeper than this (default 128; ErrorSchemaValidation).
+    pub fn max_xml_depth(mut self, depth: usize) -> Self {
+        self.settings.limits.max_xml_depth = depth;
+        self
+    }
+
+    /// Refuses requests with more XML nodes than this (default 1,000,000; ErrorSchemaValidation).
+    pub fn max_xml_nodes(mut self, nodes: u32) -> Self {
+        self.settings.limits.max_xml_nodes = nodes;
+        self
+    }
+
+    /// Refuses elements with more attributes than this (default 64; ErrorSchemaValidation).
+    pub fn max_xml_attributes(mut self, attributes: usize) -> Self {
+        self.settings.limits.max_xml_attributes = attributes;
+        self
+    }
+
+    /// Refuses request heads larger than this (default 64 KiB, at least 8 KiB; 431).
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.settings.limits.max_header_bytes = bytes;
+        self
+    }
+
+    /// Closes connections that take longer than this to send a request head, or sit idle this
+    /// long (default 30 s).
+    pub fn header_read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.settings.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// Answers 408 when a request body takes longer than this to arrive (default 30 s).
+    pub fn body_read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.settings.limits.body_read_timeout = timeout;
+        self
+    }
+
+    /// Serves at most this many connections at once; more are answered 503 (default 1024).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.settings.limits.max_connections = connections;
+        self
+    }
+
+    /// Keeps every tenant's items in this file across restarts: read at [`start`](Self::start),
+    /// saved at most every `interval` when something changed, and when the mock is dropped.
+    pub fn state_file(mut self, path: impl Into<std::path::PathBuf>, interval: std::time::Duration) -> Self {
+        self.state = Some((path.into(), interval));
         self
     }
 
@@ -132,7 +184,12 @@ impl MockEwsBuilder {
         if settings.throttling.is_none() {
             settings.throttling = self.config.throttling.clone();
         }
-        let shared = Arc::new(Shared::new(dir, settings));
+        if let Some((path, interval)) = self.state {
+            settings.state = Some(crate::persist::StateFile::open(path, interval, &dir)?);
+        }
+        let shared = Shared::new(dir, settings);
+        shared.restore();
+        let shared = Arc::new(shared);
         let std_listener = std::net::TcpListener::bind(self.listen)
             .map_err(|source| Error::Io { context: format!("binding {}", self.listen), source })?;
         std_listener

@@ -28,8 +28,10 @@ pub(crate) struct Settings {
     pub(crate) id_seed: u64,
     /// Journal entries kept per tenant.
     pub(crate) journal_capacity: usize,
-    /// Largest request body accepted, in bytes.
-    pub(crate) max_body_bytes: usize,
+    /// Sizes, XML shape, timeouts and connections.
+    pub(crate) limits: crate::limits::Limits,
+    /// Where the items are kept across restarts, if anywhere.
+    pub(crate) state: Option<crate::persist::StateFile>,
     /// Throttling applied to each new tenant.
     pub(crate) throttling: Option<ThrottlingPolicy>,
     /// Whether `/_mock/` is served.
@@ -44,7 +46,8 @@ impl Default for Settings {
             clock: Clock::System,
             id_seed: 0x5EED_0000_0000_0001,
             journal_capacity: 1000,
-            max_body_bytes: 16 << 20,
+            limits: crate::limits::Limits::default(),
+            state: None,
             throttling: None,
             admin: true,
             admin_token: None,
@@ -84,17 +87,21 @@ impl Shared {
         Shared { dir: Arc::new(dir), settings, tenants: Mutex::new(HashMap::new()) }
     }
 
-    fn make(&self, name: &str) -> Arc<Tenant> {
-        let seed = if name == DEFAULT_TENANT {
+    fn make(&self, name: &str, restored: Option<(u64, crate::store::State)>) -> Arc<Tenant> {
+        let derived = if name == DEFAULT_TENANT {
             self.settings.id_seed
         } else {
             self.settings.id_seed ^ (crate::tenant::fnv128(name.as_bytes()) as u64)
+        };
+        let (seed, store) = match restored {
+            Some((seed, state)) => (seed, Store::from_state(state)),
+            None => (derived, Store::new(self.dir.mailboxes.len())),
         };
         let throttle = Throttle::default();
         throttle.set_policy(self.settings.throttling.clone());
         Arc::new(Tenant {
             dir: Arc::clone(&self.dir),
-            store: Store::new(self.dir.mailboxes.len()),
+            store,
             journal: Journal::new(self.settings.journal_capacity),
             seed,
             expectations: Expectations::default(),
@@ -116,9 +123,24 @@ impl Shared {
         if map.len() >= MAX_TENANTS {
             return None;
         }
-        let t = self.make(name);
+        let t = self.make(name, None);
         map.insert(name.to_string(), Arc::clone(&t));
         Some(t)
+    }
+
+    /// Brings back the tenants read from the state file, if any (once, at start).
+    pub(crate) fn restore(&self) {
+        let Some(file) = &self.settings.state else { return };
+        let restored = file.take_loaded();
+        let mut map = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        for t in restored {
+            if map.len() >= MAX_TENANTS {
+                tracing::warn!(tenant = %t.name, "the tenant limit is reached: tenant not restored");
+                continue;
+            }
+            let tenant = self.make(&t.name, Some((t.seed, t.state)));
+            map.insert(t.name, tenant);
+        }
     }
 
     /// Puts a tenant back to the configured template: empty folders, journal, faults and

@@ -14,7 +14,7 @@ use crate::tenant::MailboxIdx;
 /// The distinguished folders every mailbox has.
 ///
 /// See <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/distinguishedfolderid>.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[repr(u8)]
 pub enum FolderKind {
     /// `root`: the mailbox's root.
@@ -117,15 +117,51 @@ pub(crate) struct State {
     items: HashMap<u64, Item>,
     /// Per mailbox, per folder, the item keys in creation order.
     folders: Vec<[BTreeSet<u64>; FOLDER_COUNT]>,
+    /// Bumped on every change, so the state file is written only when something changed.
+    revision: u64,
 }
 
 impl State {
     fn new(mailboxes: usize) -> State {
-        State { next_key: 1, next_change: 1, items: HashMap::new(), folders: vec![Default::default(); mailboxes] }
+        State {
+            next_key: 1,
+            next_change: 1,
+            items: HashMap::new(),
+            folders: vec![Default::default(); mailboxes],
+            revision: 0,
+        }
+    }
+
+    /// A state rebuilt from a state file. Counters are raised past every stored key and
+    /// ChangeKey, so neither is ever handed out twice.
+    pub(crate) fn restored(mailboxes: usize, next_key: u64, next_change: u64, items: Vec<(u64, Item)>) -> State {
+        let mut state = State::new(mailboxes);
+        state.next_key = next_key.max(1);
+        state.next_change = next_change.max(1);
+        for (key, item) in items {
+            state.next_key = state.next_key.max(key.saturating_add(1));
+            state.next_change = state.next_change.max(item.change.saturating_add(1));
+            state.folders[item.mailbox as usize][item.folder.index()].insert(key);
+            state.items.insert(key, item);
+        }
+        state
+    }
+
+    /// The counters and every item with its key, for the state file.
+    pub(crate) fn export(&self) -> (u64, u64, Vec<(u64, Item)>) {
+        let mut items: Vec<(u64, Item)> = self.items.iter().map(|(k, v)| (*k, v.clone())).collect();
+        items.sort_unstable_by_key(|(k, _)| *k);
+        (self.next_key, self.next_change, items)
+    }
+
+    /// Changes so far (any value; it only ever grows).
+    pub(crate) fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// A fresh ChangeKey counter value.
     pub(crate) fn next_change(&mut self) -> u64 {
+        self.revision += 1;
         let c = self.next_change;
         self.next_change += 1;
         c
@@ -133,6 +169,7 @@ impl State {
 
     /// Stores a new item and returns its key. The item's `change` is set here.
     pub(crate) fn insert(&mut self, mut item: Item) -> u64 {
+        self.revision += 1;
         let key = self.next_key;
         self.next_key += 1;
         item.change = self.next_change();
@@ -151,11 +188,13 @@ impl State {
     }
 
     pub(crate) fn get_mut(&mut self, key: u64) -> Option<&mut Item> {
+        self.revision += 1;
         self.items.get_mut(&key)
     }
 
     /// Removes an item for good.
     pub(crate) fn remove(&mut self, key: u64) -> Option<Item> {
+        self.revision += 1;
         let item = self.items.remove(&key)?;
         self.folders[item.mailbox as usize][item.folder.index()].remove(&key);
         Some(item)
@@ -197,7 +236,12 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new(mailboxes: usize) -> Store {
-        Store { shared: Arc::new(Mutex::new(State::new(mailboxes))) }
+        Store::from_state(State::new(mailboxes))
+    }
+
+    /// A store holding this state (restored from a state file).
+    pub(crate) fn from_state(state: State) -> Store {
+        Store { shared: Arc::new(Mutex::new(state)) }
     }
 
     /// Locks the state. A poisoned lock is taken over: every mutation leaves the state

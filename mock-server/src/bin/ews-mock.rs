@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 use ews_mock::TenantConfig;
@@ -22,9 +23,37 @@ struct Args {
     /// Log level or filter for stderr: error, warn, info, debug, trace.
     #[arg(long, default_value = "info")]
     log_level: String,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (413 above it).
     #[arg(long, default_value_t = 16 << 20)]
     max_body_bytes: usize,
+    /// Deepest XML element nesting accepted (ErrorSchemaValidation above it).
+    #[arg(long, default_value_t = 128)]
+    max_xml_depth: usize,
+    /// Most XML nodes one request may have (ErrorSchemaValidation above it).
+    #[arg(long, default_value_t = 1_000_000)]
+    max_xml_nodes: u32,
+    /// Most attributes on one XML element (ErrorSchemaValidation above it).
+    #[arg(long, default_value_t = 64)]
+    max_xml_attributes: usize,
+    /// Largest request head (request line and headers) in bytes, at least 8192 (431 above it).
+    #[arg(long, default_value_t = 64 << 10)]
+    max_header_bytes: usize,
+    /// Milliseconds a client may take to send a request head; idle connections close after it.
+    #[arg(long, default_value_t = 30_000)]
+    header_read_timeout_ms: u64,
+    /// Milliseconds a client may take to send a request body (408 after it).
+    #[arg(long, default_value_t = 30_000)]
+    body_read_timeout_ms: u64,
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Keep every tenant's items in this file across restarts (JSON, written atomically).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// With --state: milliseconds between two writes of the state file at most (it is written
+    /// only when something changed, and on clean shutdown).
+    #[arg(long, default_value_t = 1000)]
+    state_interval_ms: u64,
     /// Journal entries kept per tenant.
     #[arg(long, default_value_t = 1000)]
     journal_size: usize,
@@ -54,10 +83,20 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let listener =
             tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("binding {}: {e}", args.listen))?;
         let addr = listener.local_addr()?;
-        let server = ews_mock::server::Server::new(config)?
+        let mut server = ews_mock::server::Server::new(config)?
             .max_body_bytes(args.max_body_bytes)
+            .max_xml_depth(args.max_xml_depth)
+            .max_xml_nodes(args.max_xml_nodes)
+            .max_xml_attributes(args.max_xml_attributes)
+            .max_header_bytes(args.max_header_bytes)
+            .header_read_timeout(Duration::from_millis(args.header_read_timeout_ms))
+            .body_read_timeout(Duration::from_millis(args.body_read_timeout_ms))
+            .max_connections(args.max_connections)
             .journal_capacity(args.journal_size)
             .admin(!args.no_admin, args.admin_token.clone());
+        if let Some(path) = &args.state {
+            server = server.state_file(path.clone(), Duration::from_millis(args.state_interval_ms))?;
+        }
         let shutdown = shutdown_signal()?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "ews-mock listening on http://{addr}/EWS/Exchange.asmx")?;

@@ -14,7 +14,7 @@ use crate::tenant::MailboxIdx;
 macro_rules! ews_enum {
     ($(#[$meta:meta])* $name:ident, $xsd:literal, { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[allow(clippy::enum_variant_names)] // variants copy the schema's names (SendToNone, …)
         pub enum $name {
             $(
@@ -75,8 +75,17 @@ fn rfc3339<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Erro
     }
 }
 
+/// Reads what [`rfc3339`] wrote (any RFC 3339 time, or null).
+fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let text: Option<String> = serde::Deserialize::deserialize(d)?;
+    text.map(|t| {
+        chrono::DateTime::parse_from_rfc3339(&t).map(|d| d.timestamp()).map_err(serde::de::Error::custom)
+    })
+    .transpose()
+}
+
 /// What kind of item this is; it decides the element name (`t:CalendarItem`, …) and ItemClass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ItemKind {
     /// `t:CalendarItem`, `IPM.Appointment`.
     CalendarItem,
@@ -111,7 +120,7 @@ impl ItemKind {
 }
 
 /// An item body.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Body {
     /// HTML or Text.
     pub body_type: BodyType,
@@ -120,7 +129,7 @@ pub struct Body {
 }
 
 /// An attendee (or organizer) address.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attendee {
     /// Display name, if given.
     pub name: Option<Box<str>>,
@@ -133,7 +142,7 @@ pub struct Attendee {
 /// The fields a client can set on an item (ItemType and CalendarItemType parts the mock models).
 ///
 /// Field names follow the schema; `None`/empty means "not set".
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemFields {
     /// `item:Subject`.
     pub subject: Option<Box<str>>,
@@ -146,17 +155,17 @@ pub struct ItemFields {
     /// `item:Importance`.
     pub importance: Option<Importance>,
     /// `item:ReminderDueBy` (Unix seconds).
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub reminder_due_by: Option<i64>,
     /// `item:ReminderIsSet`.
     pub reminder_is_set: Option<bool>,
     /// `item:ReminderMinutesBeforeStart`.
     pub reminder_minutes_before_start: Option<i32>,
     /// `calendar:Start` (Unix seconds).
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub start: Option<i64>,
     /// `calendar:End` (Unix seconds).
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub end: Option<i64>,
     /// `calendar:IsAllDayEvent`.
     pub is_all_day_event: Option<bool>,
@@ -186,7 +195,7 @@ impl ItemFields {
 }
 
 /// Values the server sets, never the client.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServerFields {
     /// `calendar:IsMeeting`.
     pub is_meeting: bool,
