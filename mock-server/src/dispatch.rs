@@ -141,13 +141,13 @@ fn answer(
         let (line, col) = line_col(body, e.valid_up_to());
         Fault::schema(line, col, format!("Invalid character in the given encoding. Line {line}, position {col}."))
     })?;
+    crate::limits::check_shape(body, &settings.limits)?;
     let nodes_limit = settings.limits.max_xml_nodes;
     let options = ParsingOptions { allow_dtd: false, nodes_limit };
     let doc = Document::parse_with_options(text, options).map_err(|e| {
         let (line, col, violation) = crate::xml::diagnose::describe(&e, text, nodes_limit);
         Fault::schema(line, col, violation)
     })?;
-    crate::limits::check_shape(&doc, &settings.limits)?;
     let env = soap::parse(&doc, tenant.dir.profile)?;
     let op = env.operation;
     *operation = op.tag_name().name().to_string();

@@ -4,14 +4,12 @@
 //! `MockEwsBuilder` and `Server`, and a flag on the binary. Going over a limit gets a clear
 //! answer (a SOAP fault or an HTTP status) and never harms the process or other clients.
 //!
-//! The XML shape is checked right after roxmltree has parsed the request (roxmltree itself does
-//! not recurse), in one pass over the nodes without allocating, so the code that reads the
-//! request — and clients that read our echo of it — never meet a document deeper than
-//! `max_xml_depth`.
+//! The XML shape (depth, attributes per element) is checked on the raw bytes before roxmltree
+//! parses them: roxmltree's parser recurses once per nesting level, so 100,000 levels would
+//! overflow the stack. After the check, neither it nor our code that reads the request — nor a
+//! client that reads our echo of it — meets a document deeper than `max_xml_depth`.
 
 use std::time::Duration;
-
-use roxmltree::{Document, Node};
 
 use crate::fault::Fault;
 
@@ -20,7 +18,8 @@ use crate::fault::Fault;
 pub(crate) struct Limits {
     /// Largest request body accepted, in bytes (413 with a fault above it).
     pub(crate) max_body_bytes: usize,
-    /// Deepest element nesting accepted (ErrorSchemaValidation above it).
+    /// Deepest element nesting accepted (ErrorSchemaValidation above it); at most
+    /// [`MAX_XML_DEPTH_CAP`].
     pub(crate) max_xml_depth: usize,
     /// Most XML nodes (elements, text, comments, …) one request may have.
     pub(crate) max_xml_nodes: u32,
@@ -52,69 +51,109 @@ impl Default for Limits {
     }
 }
 
+/// The highest depth limit that may be configured: roxmltree's parser recurses once per level
+/// (about 2 KiB of stack per level in a debug build), and this many levels fit with room to
+/// spare in [`SERVER_STACK_BYTES`].
+pub(crate) const MAX_XML_DEPTH_CAP: usize = 1024;
+
+/// The stack size of every thread that serves requests (the in-process mock's thread, the
+/// binary's runtime workers). Run `Server` on a runtime whose threads have at least this much.
+pub const SERVER_STACK_BYTES: usize = 8 << 20;
+
 /// hyper refuses a read buffer smaller than this, so the head limit cannot go below it.
 pub(crate) const MIN_HEADER_BYTES: usize = 8192;
 
-/// Checks nesting depth and attributes per element; the fault names the limit that was passed.
+/// Checks nesting depth and attributes per start tag on the raw text, before roxmltree sees
+/// it (roxmltree's parser recurses once per nesting level, so it must never see a document
+/// deeper than the limit). One pass over the bytes, no allocation.
 ///
-/// Walks the elements depth first with parent links: no recursion, no allocation.
-pub(crate) fn check_shape(doc: &Document, limits: &Limits) -> Result<(), Fault> {
-    let mut node = doc.root_element();
-    let mut depth = 1usize;
-    loop {
-        check_element(doc, node, depth, limits)?;
-        if let Some(child) = node.first_element_child() {
-            node = child;
-            depth += 1;
-            continue;
-        }
-        loop {
-            if let Some(next) = node.next_sibling_element() {
-                node = next;
-                break;
+/// Comments, CDATA sections and processing instructions are skipped as XML defines them, and
+/// quoted attribute values may hold `>` and `/`. Malformed input is left to roxmltree: this scan
+/// only ever counts every start tag roxmltree could descend into.
+pub(crate) fn check_shape(xml: &[u8], limits: &Limits) -> Result<(), Fault> {
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    while let Some(found) = xml[i..].iter().position(|b| *b == b'<') {
+        let start = i + found;
+        let rest = &xml[start..];
+        let skip_to = |from: usize, end: &[u8]| -> Option<usize> {
+            xml[from..].windows(end.len()).position(|w| w == end).map(|p| from + p + end.len())
+        };
+        let next = if rest.starts_with(b"<!--") {
+            skip_to(start + 4, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            skip_to(start + 9, b"]]>")
+        } else if rest.starts_with(b"<?") {
+            skip_to(start + 2, b"?>")
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            skip_to(start + 2, b">")
+        } else if rest.starts_with(b"<!") {
+            // A DTD: refused by the parser before any element is read.
+            Some(start + 2)
+        } else {
+            let Some((end, attributes)) = start_tag(xml, start + 1) else { return Ok(()) };
+            if attributes > limits.max_xml_attributes {
+                return Err(violation(
+                    xml,
+                    start,
+                    format!(
+                        "An element has {attributes} attributes, more than the limit of {} (ews-mock --max-xml-attributes).",
+                        limits.max_xml_attributes
+                    ),
+                ));
             }
-            match node.parent_element() {
-                Some(parent) if depth > 1 => {
-                    node = parent;
-                    depth -= 1;
-                }
-                _ => return Ok(()),
+            let level = depth + 1;
+            if level > limits.max_xml_depth.min(MAX_XML_DEPTH_CAP) {
+                return Err(violation(
+                    xml,
+                    start,
+                    format!(
+                        "The request is too deeply nested: an element at depth {level} is deeper than the limit of {} (ews-mock --max-xml-depth).",
+                        limits.max_xml_depth.min(MAX_XML_DEPTH_CAP)
+                    ),
+                ));
             }
+            if xml[end - 1] != b'/' {
+                depth = level;
+            }
+            Some(end + 1)
+        };
+        match next {
+            Some(n) => i = n,
+            None => return Ok(()),
         }
-    }
-}
-
-fn check_element(doc: &Document, node: Node, depth: usize, limits: &Limits) -> Result<(), Fault> {
-    if depth > limits.max_xml_depth {
-        return Err(violation(
-            doc,
-            node,
-            format!(
-                "The request is too deeply nested: element '{}' is at depth {depth}, deeper than the limit of {} (ews-mock --max-xml-depth).",
-                node.tag_name().name(),
-                limits.max_xml_depth
-            ),
-        ));
-    }
-    // roxmltree keeps namespace declarations apart (and bounds them itself).
-    let attributes = node.attributes().len();
-    if attributes > limits.max_xml_attributes {
-        return Err(violation(
-            doc,
-            node,
-            format!(
-                "Element '{}' has {attributes} attributes, more than the limit of {} (ews-mock --max-xml-attributes).",
-                node.tag_name().name(),
-                limits.max_xml_attributes
-            ),
-        ));
     }
     Ok(())
 }
 
-fn violation(doc: &Document, node: Node, text: String) -> Fault {
-    let pos = doc.text_pos_at(node.range().start);
-    Fault::schema(pos.row, pos.col, text)
+/// Scans a start tag from just after its `<`: the index of its closing `>` and how many quoted
+/// values (attributes, namespace declarations included) it holds; `None` if it never ends.
+fn start_tag(xml: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut attributes = 0usize;
+    let mut quote: Option<u8> = None;
+    for (offset, &b) in xml[from..].iter().enumerate() {
+        match quote {
+            Some(q) if b == q => {
+                quote = None;
+                attributes += 1;
+            }
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return Some((from + offset, attributes)),
+            None => {}
+        }
+    }
+    None
+}
+
+/// A schema-validation fault at byte `offset`, positioned as .NET counts (from 1).
+fn violation(xml: &[u8], offset: usize, text: String) -> Fault {
+    let before = &xml[..offset];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    let (line, col) = (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX));
+    Fault::schema(line, col, format!("{text} Line {line}, position {col}."))
 }
 
 #[cfg(test)]
@@ -122,8 +161,7 @@ mod tests {
     use super::*;
 
     fn check(xml: &str, limits: &Limits) -> Result<(), Fault> {
-        let doc = Document::parse(xml).expect("well-formed");
-        check_shape(&doc, limits)
+        check_shape(xml.as_bytes(), limits)
     }
 
     #[test]
@@ -136,8 +174,18 @@ mod tests {
 
     #[test]
     fn siblings_do_not_add_up_to_depth() {
+        let limits = Limits { max_xml_depth: 3, ..Limits::default() };
+        assert!(check("<a><b/><b/><b><c/></b><b><c/></b></a>", &limits).is_ok());
+        assert!(check("<a><b/><b><c/></b><b><c><d/></c></b></a>", &limits).is_err());
+    }
+
+    #[test]
+    fn comments_cdata_instructions_and_quoted_values_do_not_count_as_tags() {
         let limits = Limits { max_xml_depth: 2, ..Limits::default() };
-        assert!(check("<a><b/><b/><b><c/></b></a>", &limits).is_ok());
+        let xml =
+            "<?xml version='1.0'?><a x='<b>' y=\"/>\"><!-- <b><b><b> --><![CDATA[<b><b><b>]]><?pi <b><b>?><b/></a>";
+        assert!(check(xml, &limits).is_ok());
+        assert!(check("<a><b><c></c></b></a>", &limits).is_err());
     }
 
     #[test]

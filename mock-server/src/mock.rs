@@ -97,7 +97,7 @@ impl MockEwsBuilder {
         self
     }
 
-    /// Refuses XML nested deeper than this (default 128; ErrorSchemaValidation).
+    /// Refuses XML nested deeper than this (default 128, at most 1024; ErrorSchemaValidation).
     pub fn max_xml_depth(mut self, depth: usize) -> Self {
         self.settings.limits.max_xml_depth = depth;
         self
@@ -203,6 +203,7 @@ impl MockEwsBuilder {
         let server_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name(format!("ews-mock {addr}"))
+            .stack_size(crate::limits::SERVER_STACK_BYTES)
             .spawn(move || {
                 let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                     Ok(rt) => rt,

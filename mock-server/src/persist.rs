@@ -104,7 +104,9 @@ impl StateFile {
         let (loaded, loaded_seq) = match std::fs::read(&path) {
             Ok(bytes) => read(&path, &bytes, dir)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), 0),
-            Err(source) => return Err(Error::Io { context: format!("reading the state file {}", path.display()), source }),
+            Err(source) => {
+                return Err(Error::Io { context: format!("reading the state file {}", path.display()), source })
+            }
         };
         Ok(StateFile { path, interval, loaded: Arc::new(Mutex::new(loaded)), loaded_seq })
     }

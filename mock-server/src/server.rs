@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
 use crate::limits::MIN_HEADER_BYTES;
+pub use crate::limits::SERVER_STACK_BYTES;
 use crate::runtime::{Settings, Shared};
 use crate::tenant::{Directory, TenantConfig};
 use crate::Error;
@@ -45,7 +46,7 @@ impl Server {
         self
     }
 
-    /// Refuses XML nested deeper than this (default 128; ErrorSchemaValidation).
+    /// Refuses XML nested deeper than this (default 128, at most 1024; ErrorSchemaValidation).
     pub fn max_xml_depth(mut self, depth: usize) -> Server {
         self.settings.limits.max_xml_depth = depth;
         self

@@ -26,7 +26,7 @@ struct Args {
     /// Largest request body accepted, in bytes (413 above it).
     #[arg(long, default_value_t = 16 << 20)]
     max_body_bytes: usize,
-    /// Deepest XML element nesting accepted (ErrorSchemaValidation above it).
+    /// Deepest XML element nesting accepted, at most 1024 (ErrorSchemaValidation above it).
     #[arg(long, default_value_t = 128)]
     max_xml_depth: usize,
     /// Most XML nodes one request may have (ErrorSchemaValidation above it).
@@ -78,7 +78,10 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
         None => TenantConfig::demo(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(ews_mock::server::SERVER_STACK_BYTES)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("binding {}: {e}", args.listen))?;

@@ -78,10 +78,8 @@ fn rfc3339<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Erro
 /// Reads what [`rfc3339`] wrote (any RFC 3339 time, or null).
 fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let text: Option<String> = serde::Deserialize::deserialize(d)?;
-    text.map(|t| {
-        chrono::DateTime::parse_from_rfc3339(&t).map(|d| d.timestamp()).map_err(serde::de::Error::custom)
-    })
-    .transpose()
+    text.map(|t| chrono::DateTime::parse_from_rfc3339(&t).map(|d| d.timestamp()).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// What kind of item this is; it decides the element name (`t:CalendarItem`, …) and ItemClass.

@@ -118,10 +118,21 @@ pub(crate) fn parse(node: Node) -> Result<Parsed, Fault> {
     if let Some(extra) = children.next() {
         return Err(read::invalid_child(node, extra, &[], ns::TYPES));
     }
-    expression(node, first)
+    expression(node, first, 1)
 }
 
-fn expression(parent: Node, node: Node) -> Result<Parsed, Fault> {
+/// How deeply search expressions may nest. The request's XML depth is bounded already (see
+/// `limits`); this bound keeps the recursion here, and in matching and dropping the parsed
+/// restriction, shallow whatever that limit is set to.
+const MAX_EXPRESSION_DEPTH: usize = 64;
+
+fn expression(parent: Node, node: Node, depth: usize) -> Result<Parsed, Fault> {
+    if depth > MAX_EXPRESSION_DEPTH {
+        return Err(read::schema_error(
+            node,
+            format!("The restriction nests search expressions deeper than {MAX_EXPRESSION_DEPTH} levels."),
+        ));
+    }
     let name = node.tag_name().name();
     if node.tag_name().namespace() != Some(ns::TYPES) || !(EXPRESSIONS.contains(&name) || name == "Near") {
         return Err(read::invalid_child(parent, node, &EXPRESSIONS, ns::TYPES));
@@ -178,7 +189,7 @@ fn expression(parent: Node, node: Node) -> Result<Parsed, Fault> {
         "Not" => {
             let inner =
                 kids.first().copied().ok_or_else(|| read::missing_child(node, "SearchExpression", ns::TYPES))?;
-            expression(node, inner)?.map(|r| Restriction::Not(Box::new(r)))
+            expression(node, inner, depth + 1)?.map(|r| Restriction::Not(Box::new(r)))
         }
         "And" | "Or" => {
             if kids.is_empty() {
@@ -186,7 +197,7 @@ fn expression(parent: Node, node: Node) -> Result<Parsed, Fault> {
             }
             let mut parts = Vec::with_capacity(kids.len());
             for k in &kids {
-                match expression(node, *k)? {
+                match expression(node, *k, depth + 1)? {
                     Ok(r) => parts.push(r),
                     Err(e) => return Ok(Err(e)),
                 }
