@@ -50,7 +50,8 @@ pub(crate) fn resolve(dir: &Directory, caller: &Caller, header: Option<&Connecti
     };
     // XML whitespace around the value is tolerated; anything else must match exactly (ASCII
     // case aside), so look-alike Unicode addresses never resolve to a real mailbox.
-    let value = sid.value().trim();
+    // Only XML's own whitespace: `str::trim` would also strip NBSP and other Unicode spaces.
+    let value = sid.value().trim_matches([' ', '\t', '\r', '\n']);
     let principal = match sid {
         ConnectingSid::PrincipalName(_) => dir.by_upn(value),
         ConnectingSid::Sid(_) => dir.by_sid(value),
