@@ -66,27 +66,61 @@ impl std::error::Error for ConnectionReset {}
 /// Answers one HTTP request. Every problem is an HTTP answer; the only error is an injected reset.
 pub(crate) async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<HttpResponse, ConnectionReset> {
     let path = req.uri().path().to_string();
+    let limits = &shared.settings.limits;
+    // Bodies of admin calls and of refused requests are read too: the same time limit applies.
     Ok(match route(&path) {
         Route::Ews { tenant } => return ews(&shared, tenant, req).await,
-        Route::Admin { tenant, rest } if shared.settings.admin => crate::admin::serve(&shared, tenant, rest, req).await,
+        Route::Admin { tenant, rest } if shared.settings.admin => {
+            bounded(limits, crate::admin::serve(&shared, tenant, rest, req)).await
+        }
         Route::Admin { .. } => {
-            drain(req.into_body()).await;
-            plain(StatusCode::NOT_FOUND, "ews-mock: the admin API is turned off (--no-admin).\n".into())
+            bounded(limits, async {
+                drain(req.into_body()).await;
+                plain(StatusCode::NOT_FOUND, "ews-mock: the admin API is turned off (--no-admin).\n".into())
+            })
+            .await
         }
         Route::NotFound => {
-            drain(req.into_body()).await;
-            plain(
-            StatusCode::NOT_FOUND,
-            format!("ews-mock: no such path {path}. EWS is served at POST /EWS/Exchange.asmx (or /t/{{tenant}}/EWS/Exchange.asmx); the admin API at /_mock/.\n"),
-        )
+            bounded(limits, async {
+                drain(req.into_body()).await;
+                plain(
+                    StatusCode::NOT_FOUND,
+                    format!("ews-mock: no such path {path}. EWS is served at POST /EWS/Exchange.asmx (or /t/{{tenant}}/EWS/Exchange.asmx); the admin API at /_mock/.\n"),
+                )
+            })
+            .await
         }
     })
+}
+
+/// Runs a handler that reads the request body within the body read timeout.
+async fn bounded(
+    limits: &crate::limits::Limits,
+    handler: impl std::future::Future<Output = HttpResponse>,
+) -> HttpResponse {
+    tokio::time::timeout(limits.body_read_timeout, handler).await.unwrap_or_else(|_| request_timeout(limits))
+}
+
+/// 408 for a body that did not arrive in time; the connection is closed, as the rest of the
+/// body may still be on its way.
+fn request_timeout(limits: &crate::limits::Limits) -> HttpResponse {
+    let mut r = plain(
+        StatusCode::REQUEST_TIMEOUT,
+        format!(
+            "ews-mock: the request body did not arrive within {} ms (ews-mock --body-read-timeout-ms).\n",
+            limits.body_read_timeout.as_millis()
+        ),
+    );
+    r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> Result<HttpResponse, ConnectionReset> {
     if req.method() != Method::POST {
         let method = req.method().clone();
-        drain(req.into_body()).await;
+        if tokio::time::timeout(shared.settings.limits.body_read_timeout, drain(req.into_body())).await.is_err() {
+            return Ok(request_timeout(&shared.settings.limits));
+        }
         let mut r = plain(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("ews-mock: EWS takes POST with a SOAP envelope, not {method}.\n"),
@@ -113,18 +147,7 @@ async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> Resu
         Ok(Err(BodyError::Transport)) => {
             return Ok(plain(StatusCode::BAD_REQUEST, "ews-mock: the request body could not be read.\n".into()))
         }
-        Err(_elapsed) => {
-            // The rest of the body may still be on its way, so the connection cannot be reused.
-            let mut r = plain(
-                StatusCode::REQUEST_TIMEOUT,
-                format!(
-                    "ews-mock: the request body did not arrive within {} ms (ews-mock --body-read-timeout-ms).\n",
-                    limits.body_read_timeout.as_millis()
-                ),
-            );
-            r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
-            return Ok(r);
-        }
+        Err(_elapsed) => return Ok(request_timeout(limits)),
     };
     let Some(tenant) = shared.tenant(tenant_name) else {
         return Ok(plain(

@@ -85,15 +85,25 @@ struct TenantSnapshot {
 /// One item in the file; mailboxes by primary address.
 #[derive(Debug, Serialize, Deserialize)]
 struct ItemSnapshot {
+    /// The item's key in the tenant's store (its id is derived from it).
     key: u64,
+    /// The owning mailbox's primary address.
     mailbox: String,
+    /// The organizer's primary address (`server.organizer` is rebuilt from it).
     organizer: Option<String>,
+    /// The folder it is in.
     folder: FolderKind,
+    /// What it is.
     kind: ItemKind,
+    /// The ChangeKey counter.
     change: u64,
+    /// `DateTimeCreated`, Unix seconds.
     created: i64,
+    /// `LastModifiedTime`, Unix seconds.
     modified: i64,
+    /// Client-set fields.
     fields: ItemFields,
+    /// Server-set fields (the organizer index is not trusted; see `organizer`).
     server: ServerFields,
 }
 

@@ -278,6 +278,14 @@ fn a_body_that_arrives_too_slowly_is_answered_408_and_others_are_served_meanwhil
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
     assert!(answer.contains("did not arrive within 500 ms"), "{answer:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
+    // The admin API, wrong paths and wrong methods read bodies under the same limit.
+    for (method, path) in [("POST", "/_mock/faults"), ("POST", "/nowhere"), ("PUT", "/EWS/Exchange.asmx")] {
+        let mut slow = TcpStream::connect(mock.address()).expect("connect");
+        let head = format!("{method} {path} HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n{{");
+        slow.write_all(head.as_bytes()).expect("write");
+        let answer = read_all(&mut slow);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{method} {path}: {answer:?}");
+    }
 }
 
 #[test]

@@ -85,6 +85,29 @@ fn update(conn: &mut Conn, mailbox: &str, id: &str, change_key: &str, subject: &
     conn.post(Some(&svc_calendar()), &envelope(&as_mailbox(mailbox), &op)).response_codes()
 }
 
+/// Every item of every mailbox and folder of a tenant, as the mock reports them.
+fn everything(tenant: &ews_mock::TenantHandle) -> Vec<ews_mock::StoredItem> {
+    let mut all = Vec::new();
+    for mailbox in [ALFRED, "sonyaf@contoso.com", CHRIS] {
+        for folder in FolderKind::ALL {
+            all.extend(tenant.items(mailbox, folder));
+        }
+    }
+    all
+}
+
+/// A meeting alfred organises with chris, so the state holds organizers and linked copies.
+fn meeting(conn: &mut Conn) {
+    let item = SEED_ITEM.replace(
+        "<t:MeetingTimeZone",
+        "<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>chris@contoso.com</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees><t:MeetingTimeZone",
+    );
+    let item = item.replace("Tennis lesson", "meeting");
+    let body = envelope(&as_mailbox(ALFRED), &create_item("SendMeetingInvitations=\"SendToAllAndSaveCopy\"", &item));
+    let resp = conn.post(Some(&svc_calendar()), &body);
+    assert_eq!(resp.response_codes(), ["NoError"], "{}", resp.body);
+}
+
 fn with_state(path: &Path) -> MockEws {
     MockEws::builder().state_file(path, Duration::from_millis(50)).start().expect("start with a state file")
 }
@@ -93,20 +116,25 @@ fn with_state(path: &Path) -> MockEws {
 fn items_ids_and_change_keys_survive_a_restart() {
     let dir = TempDir::new("restart");
     let state = dir.path("state.json");
-    let (kept, updated, job, old_keys) = {
+    let (kept, updated, job, old_keys, before) = {
         let mock = with_state(&state);
         let mut conn = Conn::open(mock.address());
+        meeting(&mut conn);
         let kept = create(&mut conn, "/EWS/Exchange.asmx", ALFRED, "kept");
         let updated = create(&mut conn, "/EWS/Exchange.asmx", CHRIS, "before");
         assert_eq!(update(&mut conn, CHRIS, &updated.0, &updated.1, "after"), ["NoError"]);
         let job = create(&mut conn, "/t/job-7/EWS/Exchange.asmx", ALFRED, "in job-7");
         let old_keys: Vec<String> = mock.items(CHRIS, FolderKind::Calendar).into_iter().map(|i| i.change_key).collect();
-        (kept, updated, job, old_keys)
+        let before = (everything(&mock.default_tenant()), everything(&mock.tenant("job-7")));
+        (kept, updated, job, old_keys, before)
         // Dropping the mock is a clean shutdown: the last snapshot is written.
     };
     assert_eq!(dir.files(), ["state.json"], "no temporary file is left behind");
 
     let mock = with_state(&state);
+    let after = (everything(&mock.default_tenant()), everything(&mock.tenant("job-7")));
+    assert_eq!(after, before, "every item comes back field for field, with its id and ChangeKey");
+    assert!(after.0.iter().any(|i| i.organizer.as_deref() == Some(ALFRED) && i.folder == FolderKind::Inbox));
     let mut conn = Conn::open(mock.address());
     assert_eq!(get_subject(&mut conn, "/EWS/Exchange.asmx", ALFRED, &kept.0).as_deref(), Ok("kept"));
     assert_eq!(get_subject(&mut conn, "/EWS/Exchange.asmx", CHRIS, &updated.0).as_deref(), Ok("after"));
@@ -116,12 +144,14 @@ fn items_ids_and_change_keys_survive_a_restart() {
     let keys: Vec<String> = mock.items(CHRIS, FolderKind::Calendar).into_iter().map(|i| i.change_key).collect();
     assert_eq!(keys, old_keys, "ChangeKeys are the same after the restart");
     // The stale ChangeKey is still stale; the current one still works.
+    let current =
+        mock.items(CHRIS, FolderKind::Calendar).into_iter().find(|i| i.id == updated.0).expect("updated item");
     assert_eq!(update(&mut conn, CHRIS, &updated.0, &updated.1, "stale"), ["ErrorIrresolvableConflict"]);
-    assert_eq!(update(&mut conn, CHRIS, &updated.0, &old_keys[0], "again"), ["NoError"]);
+    assert_eq!(update(&mut conn, CHRIS, &updated.0, &current.change_key, "again"), ["NoError"]);
     // New items get new ids, never an old one.
     let fresh = create(&mut conn, "/EWS/Exchange.asmx", ALFRED, "fresh");
-    assert!(![&kept.0, &updated.0].contains(&&fresh.0));
-    assert_eq!(mock.items(ALFRED, FolderKind::Calendar).len(), 2);
+    assert!(before.0.iter().all(|i| i.id != fresh.0), "a new id, never an old one");
+    assert_eq!(mock.items(ALFRED, FolderKind::Calendar).len(), 3);
 }
 
 #[test]
