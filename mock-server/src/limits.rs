@@ -23,7 +23,7 @@ pub(crate) struct Limits {
     pub(crate) max_xml_depth: usize,
     /// Most XML nodes (elements, text, comments, …) one request may have.
     pub(crate) max_xml_nodes: u32,
-    /// Most attributes on one element (namespace declarations not counted).
+    /// Most attributes on one element, namespace declarations included.
     pub(crate) max_xml_attributes: usize,
     /// Largest request head (request line and headers), in bytes (431 above it).
     pub(crate) max_header_bytes: usize,

@@ -109,7 +109,8 @@ impl MockEwsBuilder {
         self
     }
 
-    /// Refuses elements with more attributes than this (default 64; ErrorSchemaValidation).
+    /// Refuses elements with more attributes than this, namespace declarations included (default
+    /// 64; ErrorSchemaValidation).
     pub fn max_xml_attributes(mut self, attributes: usize) -> Self {
         self.settings.limits.max_xml_attributes = attributes;
         self

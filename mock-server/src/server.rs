@@ -58,7 +58,8 @@ impl Server {
         self
     }
 
-    /// Refuses elements with more attributes than this (default 64; ErrorSchemaValidation).
+    /// Refuses elements with more attributes than this, namespace declarations included (default
+    /// 64; ErrorSchemaValidation).
     pub fn max_xml_attributes(mut self, attributes: usize) -> Server {
         self.settings.limits.max_xml_attributes = attributes;
         self
@@ -129,7 +130,8 @@ impl Server {
 pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let limits = shared.settings.limits.clone();
-    let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    // At least one; at most what `acquire_many` below can take at once.
+    let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
     let slots = Arc::new(Semaphore::new(max_connections));
     let (saver_stop, saver_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let saver = shared

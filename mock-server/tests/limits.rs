@@ -359,3 +359,42 @@ fn connections_over_the_limit_get_503_and_are_closed_and_slots_come_back() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn the_binary_applies_its_limit_flags() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ews-mock"))
+        .args(["--listen", "127.0.0.1:0", "--max-xml-depth", "10", "--max-xml-attributes", "4"])
+        .args(["--max-xml-nodes", "300", "--max-body-bytes", "20000", "--max-header-bytes", "9000"])
+        .args(["--body-read-timeout-ms", "300", "--header-read-timeout-ms", "5000", "--max-connections", "8"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn ews-mock");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ready line");
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .trim_start_matches("ews-mock listening on http://")
+        .trim_end_matches("/EWS/Exchange.asmx")
+        .parse()
+        .expect("address");
+    let mut conn = Conn::open(addr);
+    assert_fault(&mut conn, nested(6).as_bytes(), "ErrorSchemaValidation", "deeper than the limit of 10");
+    // Namespace declarations count: the envelope's three and two more are five.
+    let attrs = envelope("", "").replacen("<soap:Envelope ", "<soap:Envelope a='1' b='2' ", 1);
+    assert_fault(&mut conn, attrs.as_bytes(), "ErrorSchemaValidation", "5 attributes, more than the limit of 4");
+    let many = nested(1).replace("<t:x></t:x>", &"<t:Categories/>".repeat(400));
+    assert_fault(&mut conn, many.as_bytes(), "ErrorSchemaValidation", "more than 300 XML nodes");
+    let big = nested(1).replace("<t:x></t:x>", &" ".repeat(30_000));
+    assert_eq!(conn.post(Some(&svc_calendar()), &big).status, 413);
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    let head = format!("GET /_mock/health HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n", "x".repeat(10_000));
+    stream.write_all(head.as_bytes()).expect("write");
+    assert!(read_all(&mut stream).starts_with("HTTP/1.1 431"));
+    let mut slow = TcpStream::connect(addr).expect("connect");
+    slow.write_all(b"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n<").expect("write");
+    assert!(read_all(&mut slow).contains("within 300 ms"));
+    let _ = child.kill();
+    let _ = child.wait();
+}

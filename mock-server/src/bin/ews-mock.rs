@@ -32,7 +32,7 @@ struct Args {
     /// Most XML nodes one request may have (ErrorSchemaValidation above it).
     #[arg(long, default_value_t = 1_000_000)]
     max_xml_nodes: u32,
-    /// Most attributes on one XML element (ErrorSchemaValidation above it).
+    /// Most attributes on one XML element, namespace declarations included (ErrorSchemaValidation above it).
     #[arg(long, default_value_t = 64)]
     max_xml_attributes: usize,
     /// Largest request head (request line and headers) in bytes, at least 8192 (431 above it).
