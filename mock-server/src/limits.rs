@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::fault::Fault;
 
 /// The configurable limits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
     /// Largest request body accepted, in bytes (413 with a fault above it).
     pub(crate) max_body_bytes: usize,

@@ -180,8 +180,8 @@ fn read(path: &Path, bytes: &[u8], dir: &Directory) -> Result<(Vec<Restored>, u6
     Ok((tenants, snapshot.seq))
 }
 
-/// What identifies a tenant's contents: the tenant object and its revision.
-type Marks = HashMap<String, (usize, u64)>;
+/// What identifies a tenant's contents: the tenant instance and its revision.
+type Marks = HashMap<String, (u64, u64)>;
 
 fn marks(shared: &Shared) -> Marks {
     shared
@@ -189,7 +189,7 @@ fn marks(shared: &Shared) -> Marks {
         .into_iter()
         .map(|(name, t)| {
             let revision = t.store.lock().revision();
-            (name, (Arc::as_ptr(&t) as usize, revision))
+            (name, (t.instance, revision))
         })
         .collect()
 }
@@ -203,7 +203,7 @@ fn snapshot(shared: &Shared, seq: u64) -> (Snapshot, Marks) {
             let state = t.store.lock();
             (state.revision(), state.export())
         };
-        marks.insert(name.clone(), (Arc::as_ptr(&t) as usize, revision));
+        marks.insert(name.clone(), (t.instance, revision));
         let dir = &t.dir;
         let items = items
             .into_iter()

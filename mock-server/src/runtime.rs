@@ -58,6 +58,9 @@ impl Default for Settings {
 /// One tenant's live state.
 #[derive(Debug)]
 pub(crate) struct Tenant {
+    /// Unique for the process's life: a tenant reset and made anew gets a new one, so the state
+    /// file writer never mistakes the new tenant for the old.
+    pub(crate) instance: u64,
     /// The tenant's directory (shared with every tenant of the same template).
     pub(crate) dir: Arc<Directory>,
     /// Its items.
@@ -99,7 +102,9 @@ impl Shared {
         };
         let throttle = Throttle::default();
         throttle.set_policy(self.settings.throttling.clone());
+        static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Arc::new(Tenant {
+            instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             dir: Arc::clone(&self.dir),
             store,
             journal: Journal::new(self.settings.journal_capacity),

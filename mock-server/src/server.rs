@@ -129,7 +129,7 @@ impl Server {
 /// request and close, and the state file (if any) is written a last time.
 pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future) {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let limits = shared.settings.limits.clone();
+    let limits = shared.settings.limits;
     // At least one; at most what `acquire_many` below can take at once.
     let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
     let slots = Arc::new(Semaphore::new(max_connections));
@@ -162,7 +162,6 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: im
         };
         let shared = Arc::clone(&shared);
         let mut stop = stop_rx.clone();
-        let limits = limits.clone();
         tokio::spawn(async move {
             let _slot = slot;
             let service = service_fn(move |req| {

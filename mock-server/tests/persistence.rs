@@ -354,3 +354,21 @@ fn the_binary_writes_its_state_on_sigterm_and_reads_it_back() {
     let second = spawn(&args, &dir.0);
     assert_eq!(get_subject(&mut Conn::open(second.addr), "/EWS/Exchange.asmx", ALFRED, &id).as_deref(), Ok("kept"));
 }
+
+#[test]
+fn a_reset_tenant_stays_reset_after_a_restart() {
+    let dir = TempDir::new("reset");
+    let state = dir.path("state.json");
+    {
+        let mock = with_state(&state);
+        let mut conn = Conn::open(mock.address());
+        create(&mut conn, "/EWS/Exchange.asmx", ALFRED, "gone");
+        create(&mut conn, "/t/kept/EWS/Exchange.asmx", ALFRED, "kept");
+        // Let a snapshot with the item be written before the reset.
+        std::thread::sleep(Duration::from_millis(200));
+        mock.reset();
+    }
+    let mock = with_state(&state);
+    assert!(mock.items(ALFRED, FolderKind::Calendar).is_empty());
+    assert_eq!(mock.tenant("kept").items(ALFRED, FolderKind::Calendar).len(), 1);
+}
