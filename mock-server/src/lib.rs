@@ -48,6 +48,7 @@ mod runtime;
 pub mod server;
 mod soap;
 mod store;
+mod strict;
 mod tenant;
 mod throttle;
 mod xml;

@@ -113,6 +113,13 @@ impl MockEwsBuilder {
         self
     }
 
+    /// Records in the journal every rule each request broke (`JournalEntry::violations`), to
+    /// report on the client under test. Answers stay exactly as Exchange's.
+    pub fn strict(mut self) -> Self {
+        self.settings.strict = true;
+        self
+    }
+
     /// Turns the admin API under `/_mock/` off.
     pub fn without_admin(mut self) -> Self {
         self.settings.admin = false;

@@ -31,6 +31,10 @@ struct Args {
     /// Do not serve the admin API under /_mock/.
     #[arg(long)]
     no_admin: bool,
+    /// Record in the journal every rule each request broke (schema rules, protocol advice), for
+    /// `ews-conformance client-report`. Answers stay exactly as Exchange's.
+    #[arg(long)]
+    strict: bool,
     /// Require `Authorization: Bearer TOKEN` on the admin API.
     #[arg(long, value_name = "TOKEN")]
     admin_token: Option<String>,
@@ -57,7 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let server = ews_mock::server::Server::new(config)?
             .max_body_bytes(args.max_body_bytes)
             .journal_capacity(args.journal_size)
-            .admin(!args.no_admin, args.admin_token.clone());
+            .admin(!args.no_admin, args.admin_token.clone())
+            .strict(args.strict);
         let shutdown = shutdown_signal()?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "ews-mock listening on http://{addr}/EWS/Exchange.asmx")?;
