@@ -18,15 +18,18 @@
 //! - `ops/<operation>.rs`: one EWS operation each, as parse → apply → write.
 //! - `item/`: the item model, its schema order and how it is read; `store` the mailbox
 //!   contents; `ids` item ids and ChangeKeys; `folder_id` folder references.
-//! - `tenant`: tenant configuration and the directory; `runtime` the live tenants; `journal`
+//! - `tenant`: tenant configuration; `directory` the resolved tenant (sign-in, rights); `runtime` the live tenants; `journal`
 //!   the bounded request journal; `profile` server versions; `fault` and `response` the two
 //!   ways errors travel; `response_code` every EWS code; `xml/` reading and writing helpers.
+//! - Test control: `control` (matchers, expectations), `faults` (fault rules), `throttle`
+//!   (per-caller budgets), `inspect` (typed items), `strict` (`--strict` violation reports).
 
 mod acting;
 mod admin;
 mod auth;
 mod clock;
 mod control;
+mod directory;
 mod dispatch;
 mod error;
 mod fault;

@@ -29,8 +29,15 @@ fn a_well_behaved_request_has_no_violations() {
 fn missing_anchor_version_and_content_type_are_reported_but_answered_as_exchange_does() {
     let mock = MockEws::builder().strict().start().expect("start");
     let mut conn = Conn::open(mock.address());
-    let no_version = envelope(&impersonate("SmtpAddress", "chris@contoso.com"), &create_item("SendMeetingInvitations=\"SendToNone\"", SEED_ITEM));
-    let resp = post_with(&mut conn, &no_version, &[("SOAPAction", "\"http://schemas.microsoft.com/exchange/services/2006/messages/GetItem\"")]);
+    let no_version = envelope(
+        &impersonate("SmtpAddress", "chris@contoso.com"),
+        &create_item("SendMeetingInvitations=\"SendToNone\"", SEED_ITEM),
+    );
+    let resp = post_with(
+        &mut conn,
+        &no_version,
+        &[("SOAPAction", "\"http://schemas.microsoft.com/exchange/services/2006/messages/GetItem\"")],
+    );
     assert_eq!(resp.response_codes(), ["NoError"], "strict mode never changes the answer");
     let v = &mock.received_requests()[0].violations;
     assert!(v.iter().any(|m| m.contains("no X-AnchorMailbox header") && m.contains("chris@contoso.com")), "{v:#?}");
@@ -44,12 +51,18 @@ fn schema_rule_breaks_are_recorded_with_their_position() {
     let mock = MockEws::builder().strict().start().expect("start");
     let mut conn = Conn::open(mock.address());
     let swapped = "<t:CalendarItem><t:Location>x</t:Location><t:Subject>y</t:Subject></t:CalendarItem>";
-    let body = envelope(&format!("{VERSION_2013}{}", impersonate("SmtpAddress", "alfred@contoso.com")), &create_item("SendMeetingInvitations=\"SendToNone\"", swapped));
+    let body = envelope(
+        &format!("{VERSION_2013}{}", impersonate("SmtpAddress", "alfred@contoso.com")),
+        &create_item("SendMeetingInvitations=\"SendToNone\"", swapped),
+    );
     let resp = post_with(&mut conn, &body, &[("Content-Type", "text/xml"), ("X-AnchorMailbox", "alfred@contoso.com")]);
     assert_eq!(resp.fault_code().as_deref(), Some("ErrorSchemaValidation"));
     let v = &mock.received_requests()[0].violations;
     assert_eq!(v.len(), 1, "{v:#?}");
-    assert!(v[0].starts_with("schema: ") && v[0].contains("invalid child element 'Subject'") && v[0].contains("line 4"), "{v:#?}");
+    assert!(
+        v[0].starts_with("schema: ") && v[0].contains("invalid child element 'Subject'") && v[0].contains("line 4"),
+        "{v:#?}"
+    );
 }
 
 #[test]
