@@ -11,7 +11,7 @@
 //! ```
 //!
 //! # Layout
-//! - [`mock`]: `MockEws`, the in-process handle; [`server`] the accept loop; `http` routing,
+//! - [`mock`]: `MockEws`, the in-process handle, and `handle` its per-tenant `TenantHandle`; [`server`] the accept loop; `http` routing,
 //!   authentication and body limits; `admin` the `/_mock/` JSON API.
 //! - `dispatch`: envelope → operation → answer; `soap` the envelope and SOAP headers;
 //!   `acting` the impersonation rules; `auth` Basic and Bearer sign-in.
@@ -33,6 +33,7 @@ mod directory;
 mod dispatch;
 mod error;
 mod fault;
+mod handle;
 mod faults;
 mod folder_id;
 mod http;
@@ -66,7 +67,8 @@ pub use item::{
     ServerFields,
 };
 pub use journal::JournalEntry;
-pub use mock::{MockEws, MockEwsBuilder, TenantHandle};
+pub use handle::TenantHandle;
+pub use mock::{MockEws, MockEwsBuilder};
 pub use profile::ServerProfile;
 pub use response_code::ResponseCode;
 pub use store::FolderKind;
