@@ -33,9 +33,9 @@ mod directory;
 mod dispatch;
 mod error;
 mod fault;
-mod handle;
 mod faults;
 mod folder_id;
+mod handle;
 mod http;
 mod ids;
 mod inspect;
@@ -61,13 +61,13 @@ pub use clock::Clock;
 pub use control::{Expect, ExpectationResult, RequestMatcher, VerificationError};
 pub use error::{Error, Result};
 pub use faults::{ActiveFault, FaultAction, FaultRule};
+pub use handle::TenantHandle;
 pub use inspect::StoredItem;
 pub use item::{
     Attendee, Body, BodyType, Importance, ItemFields, ItemKind, LegacyFreeBusyStatus, ResponseType, Sensitivity,
     ServerFields,
 };
 pub use journal::JournalEntry;
-pub use handle::TenantHandle;
 pub use mock::{MockEws, MockEwsBuilder};
 pub use profile::ServerProfile;
 pub use response_code::ResponseCode;
