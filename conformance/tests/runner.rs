@@ -38,8 +38,8 @@ enum Corrupt {
     DuplicateIds(Mutex<Option<String>>),
     /// Requests denied with ErrorImpersonateUserDenied are re-sent as the full-right account.
     IgnoreImpersonationDenial,
-    /// ErrorNonExistentMailbox is answered as ErrorImpersonateUserDenied.
-    WrongFaultCode,
+    /// Every answer has one text replaced by another (a wrong code, a reworded fault).
+    Replace(&'static str, &'static str),
 }
 
 /// Replaces the Id of every `ItemId` in `body` with `id`.
@@ -125,9 +125,7 @@ async fn start_proxy(upstream: String, corrupt: Corrupt) -> String {
                             Corrupt::IgnoreImpersonationDenial if text.contains("ErrorImpersonateUserDenied") => {
                                 (status, _, text) = send(Some(SVC_CALENDAR)).await;
                             }
-                            Corrupt::WrongFaultCode => {
-                                text = text.replace("ErrorNonExistentMailbox", "ErrorImpersonateUserDenied");
-                            }
+                            Corrupt::Replace(from, to) => text = text.replace(from, to),
                             _ => {}
                         }
                         let mut resp = Response::new(Full::new(Bytes::from(text)));
@@ -155,10 +153,25 @@ async fn every_scenario_passes_against_the_mock() {
     assert_eq!(skipped, 0, "{}", report.render());
     // Every scenario cleaned up after itself: no mailbox keeps an item.
     for m in ["alfred@contoso.com", "sonyaf@contoso.com", "chris@contoso.com"] {
-        for folder in [ews_mock::FolderKind::Calendar, ews_mock::FolderKind::Inbox] {
+        use ews_mock::FolderKind::{Calendar, DeletedItems, Inbox, SentItems};
+        for folder in [Calendar, Inbox, SentItems, DeletedItems] {
             assert_eq!(mock.items(m, folder).len(), 0, "{m} {folder:?} was left with items");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_passes_against_an_isolated_tenant_of_a_shared_mock() {
+    let mock = MockEws::start();
+    let endpoint = format!("{}/t/job-1/EWS/Exchange.asmx", mock.uri());
+    let env = Env::connect(&endpoint, Config::demo_tenant()).await.expect("the runner starts");
+    assert_eq!(env.admin, Some(format!("{}/t/job-1/_mock", mock.uri())));
+    let report = runner::run(&env, &runner::select(None), |_| {}).await;
+    assert_eq!(report.counts(), (runner::scenarios::all().len(), 0, 0), "{}", report.render());
+    assert!(mock.received_requests().is_empty(), "the default tenant saw requests meant for job-1");
+    let (text, bad) = client_report::fetch(&mock.uri(), Some("job-1")).await.expect("the journal reads");
+    assert!(bad > 0, "the malformed-XML scenario's request is reported:\n{text}");
+    assert!(text.contains("ErrorSchemaValidation"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,7 +212,8 @@ async fn an_endpoint_ignoring_impersonation_denials_fails_the_denial_scenarios()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_with_the_wrong_fault_code_fails_the_missing_mailbox_scenario() {
     let mock = MockEws::start();
-    let proxy = start_proxy(mock.uri(), Corrupt::WrongFaultCode).await;
+    let wrong_code = Corrupt::Replace("ErrorNonExistentMailbox", "ErrorImpersonateUserDenied");
+    let proxy = start_proxy(mock.uri(), wrong_code).await;
     let report = run_all(&format!("{proxy}/EWS/Exchange.asmx")).await;
     assert_failed(
         &report,
@@ -207,6 +221,20 @@ async fn an_endpoint_with_the_wrong_fault_code_fails_the_missing_mailbox_scenari
         "expected ErrorNonExistentMailbox, got SOAP fault ErrorImpersonateUserDenied",
     );
     assert_eq!(report.counts().1, 1, "only the missing-mailbox scenario breaks:\n{}", report.render());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_with_a_reworded_fault_fails_with_the_golden_diff() {
+    let mock = MockEws::start();
+    let reworded = Corrupt::Replace("Possible SOAP version mismatch", "Bad envelope");
+    let proxy = start_proxy(mock.uri(), reworded).await;
+    let env = Env::connect(&format!("{proxy}/EWS/Exchange.asmx"), Config::demo_tenant()).await.expect("starts");
+    let report = runner::run(&env, &runner::select(Some("faults.")), |_| {}).await;
+    assert_failed(&report, "faults.https-soap-namespace", "golden mismatch in case `faults/err_https_soap_namespace`");
+    let text = report.render();
+    assert!(text.contains("      --- fixtures/faults/err_https_soap_namespace.response.xml"), "{text}");
+    assert!(text.contains("      +      <faultstring xml:lang=\"en-US\">Bad envelope:"), "{text}");
+    assert_eq!(report.counts(), (3, 1, 0), "{text}");
 }
 
 #[test]

@@ -131,7 +131,7 @@ pub fn all() -> Vec<Scenario> {
         ),
         scenario!(
             "faults.https-soap-namespace",
-            "[MS-OXWSCORE] §2.2.1 Namespaces; SOAP 1.1 §4.4.2 VersionMismatch",
+            "[MS-OXWSCORE] §2.2.1 Namespaces; SOAP 1.1 §4.4.1 VersionMismatch",
             "The docs' https:// SOAP namespace gets a VersionMismatch fault (compared with its golden)",
             faults::https_soap_namespace
         ),
