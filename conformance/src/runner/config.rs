@@ -33,8 +33,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-/// How an account signs in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How an account signs in. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// HTTP Basic.
     Basic {
@@ -45,6 +45,15 @@ pub enum Credentials {
     },
     /// An OAuth bearer token.
     Bearer(String),
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Basic { user, .. } => write!(f, "Basic({user}, <redacted>)"),
+            Credentials::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
 }
 
 impl Credentials {
@@ -245,6 +254,13 @@ mod tests {
             Credentials::Basic { user: "svc-calendar@contoso.com".into(), password: "password".into() }
         );
         assert_eq!(c.scoped.as_ref().map(|s| s.inside.as_str()), Some("sonyaf@contoso.com"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_password() {
+        let shown = format!("{:?}", Config::demo_tenant());
+        assert!(!shown.contains("\"password\""), "{shown}");
+        assert!(shown.contains("Basic(svc-calendar@contoso.com, <redacted>)"), "{shown}");
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub fn admin_base(endpoint: &str) -> Option<String> {
 }
 
 impl Env {
-    /// Builds the clients and detects the mock's admin API (`GET …/_mock/health` answering
+    /// Builds the clients (the typed one retries ErrorServerBusy within its default budget, so a
+    /// throttled real server does not fail scenarios; the ServerBusy scenarios use raw SOAP) and
+    /// detects the mock's admin API (`GET …/_mock/health` answering
     /// `{"status":"ok"}`).
     pub async fn connect(endpoint: &str, config: Config) -> Result<Env, String> {
         let timeout = Duration::from_secs(60);
@@ -48,7 +50,6 @@ impl Env {
             .credentials(config.service.to_client())
             .time_zone(config.options.time_zone.clone())
             .timeout(timeout)
-            .retry(ews_client::RetryPolicy { max_attempts: 1, ..Default::default() })
             .build()
             .map_err(|e| format!("client for {endpoint}: {e}"))?;
         let raw = RawClient::new(endpoint, timeout)?;
@@ -128,7 +129,6 @@ impl<'e> Ctx<'e> {
         Service::builder(&self.env.endpoint)
             .credentials(who.to_client())
             .time_zone(self.env.config.options.time_zone.clone())
-            .retry(ews_client::RetryPolicy { max_attempts: 1, ..Default::default() })
             .build()
             .map_err(|e| Verdict::Fail(format!("client for {}: {e}", who.name())))
     }
