@@ -292,9 +292,12 @@ fn xml_line_ends(s: &str) -> String {
     s.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-/// Text equality, allowing only the mock's known CR loss (see [`MOCK_WRITES_RAW_CR`]).
+/// Text equality, allowing only the mock's known CR loss (see [`MOCK_WRITES_RAW_CR`]). Both sides
+/// are normalised because roxmltree 0.20 (the client's parser) normalises CR unevenly: it keeps a
+/// lone CR that is followed by an entity reference (`\r&lt;` reads as `"\r<"`), against XML 1.0
+/// §2.11, while it turns other CRs into LF.
 fn same_text(sent: Option<&str>, read: Option<&str>) -> bool {
-    sent == read || (MOCK_WRITES_RAW_CR && sent.map(xml_line_ends).as_deref() == read)
+    sent == read || (MOCK_WRITES_RAW_CR && sent.map(xml_line_ends) == read.map(xml_line_ends))
 }
 
 /// Differences between what was sent and what came back, one line each.
