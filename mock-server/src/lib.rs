@@ -32,6 +32,9 @@ mod error;
 mod fault;
 mod faults;
 mod folder_id;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod ids;
 mod inspect;
