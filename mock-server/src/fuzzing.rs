@@ -195,7 +195,7 @@ fn check_writes(who: usize, before: &Snapshot, after: &Snapshot) -> Result<(), S
 }
 
 /// Replaces the `{{…:N}}` placeholders from the earlier answers; unknown ones stay as they are.
-fn substitute(body: &[u8], replies: &[Reply]) -> Vec<u8> {
+pub fn substitute(body: &[u8], replies: &[Reply]) -> Vec<u8> {
     if !body.windows(2).any(|w| w == b"{{") {
         return body.to_vec();
     }
@@ -260,6 +260,22 @@ mod tests {
     fn inputs_split_on_the_separator() {
         let input = [&b"\x00a"[..], SEPARATOR, b"\x01b"].concat();
         assert_eq!(split(&input), vec![&b"\x00a"[..], b"\x01b"]);
+    }
+
+    #[test]
+    fn a_later_request_acts_on_what_an_earlier_one_created() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+        let read = |case: &str| std::fs::read(format!("{fixtures}{case}.request.xml")).expect("fixture exists");
+        let create = [&[0u8][..], &read("create_item/seed_appointment")].concat();
+        let get = [&[0u8][..], &read("get_item/appointment_subject")].concat();
+        assert!(get.windows(10).any(|w| w == b"{{item:1}}"), "the GetItem fixture uses a placeholder");
+        let replies = Harness::new().run(&[create, SEPARATOR.to_vec(), get].concat()).expect("invariants hold");
+        let codes: Vec<bool> = replies.iter().map(|r| r.status == 200 && contains(&r.body, b"NoError")).collect();
+        assert_eq!(codes, [true, true], "{:?}", String::from_utf8_lossy(&replies[1].body));
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
     }
 
     #[test]
