@@ -1,7 +1,9 @@
 //! Every input the fuzzer (fuzz/, `ci/fuzz.sh`) found a crash with, replayed on every test run.
 //!
 //! The inputs are `tests/fuzz-regressions/*.bin`, in the fuzz target's format (one or more
-//! requests, each starting with a caller byte: see `ews_mock::fuzzing`). Each is run through the
+//! requests, each starting with a caller byte: see `ews_mock::fuzzing`): crash inputs, named for
+//! what they broke, and `seed-*.bin`, multi-request seeds that keep the harness-versus-HTTP
+//! comparison below meaningful (a create, an update, a stale ChangeKey). Each is run through the
 //! fuzz target's own checks (well-formed SOAP answers, a Fault exactly on 500, a consistent store,
 //! no write without a right), then sent over real HTTP to a mock started the same way, whose
 //! answers must be the very same bytes — so the harness is known to exercise what clients reach.
