@@ -35,6 +35,9 @@ mod error;
 mod fault;
 mod faults;
 mod folder_id;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod handle;
 mod http;
 mod ids;
