@@ -11,6 +11,13 @@ fi
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# One Python virtual environment (pinned exchangelib, pytest, lxml) serves the interop suite and
+# the conformance schema check (libxml2 through lxml).
+step "python venv"
+ci/interop/exchangelib/run.sh --setup
+EWS_PYTHON="$(pwd)/ci/interop/exchangelib/.venv/bin/python"
+export EWS_PYTHON
+
 step "cargo fmt --check"
 cargo fmt --all --check
 

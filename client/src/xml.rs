@@ -53,10 +53,14 @@ impl Writer {
         self.inner.write_event(Event::Empty(start)).expect("writing into a Vec cannot fail");
     }
 
-    /// Writes `<name attrs…>text</name>`, escaping the text.
+    /// Writes `<name attrs…>text</name>`, escaping the text. CR is written as `&#13;`: a literal
+    /// CR (or CR LF) in text reaches the server's parser as LF (XML 1.0 §2.11), so a subject or
+    /// body with Windows line ends would otherwise lose its CRs.
     pub(crate) fn text_element(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         self.element(name, attrs, |w| {
-            w.inner.write_event(Event::Text(BytesText::new(text))).expect("writing into a Vec cannot fail");
+            let escaped = quick_xml::escape::escape(text);
+            let escaped = if escaped.contains('\r') { escaped.replace('\r', "&#13;").into() } else { escaped };
+            w.inner.write_event(Event::Text(BytesText::from_escaped(escaped))).expect("writing into a Vec cannot fail");
         });
     }
 
@@ -91,6 +95,12 @@ pub(crate) fn text<'a>(node: Node<'a, '_>) -> &'a str {
     node.text().map(str::trim).unwrap_or("")
 }
 
+/// The text content of `node` exactly as sent (empty if none): for `xs:string` values such as
+/// Subject, where leading and trailing whitespace is content.
+pub(crate) fn raw_text<'a>(node: Node<'a, '_>) -> &'a str {
+    node.text().unwrap_or("")
+}
+
 /// The path of local names from the root to `node`, e.g. `/Envelope/Body/GetItemResponse`.
 pub(crate) fn path(node: Node) -> String {
     let mut names: Vec<&str> = node.ancestors().filter(|n| n.is_element()).map(|n| n.tag_name().name()).collect();
@@ -121,4 +131,18 @@ pub(crate) fn boolean(node: Node) -> Result<bool> {
 /// Reads an `xs:dateTime` (with an offset or `Z`; a zone-less value is taken as UTC).
 pub(crate) fn date_time(node: Node) -> Result<chrono::DateTime<chrono::Utc>> {
     parse_text(node, "dateTime", crate::types::time::parse_date_time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeps_carriage_returns_and_escapes_markup() {
+        let mut w = Writer::new();
+        w.text_element("Subject", &[], "a\r\nb <&> \"'\tc\r");
+        let xml = String::from_utf8(w.into_bytes()).expect("utf-8");
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+        assert_eq!(doc.root_element().text(), Some("a\r\nb <&> \"'\tc\r"), "{xml}");
+    }
 }

@@ -112,12 +112,16 @@ pub enum CaseError {
     },
 }
 
+/// `fixtures/client/`: the client's golden requests (`tests/client_goldens.rs`). They are not
+/// request/response cases for the mock, so [`discover`] skips them.
+pub const CLIENT_DIR: &str = "client";
+
 /// The repository's `fixtures/` directory.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("fixtures")
 }
 
-/// Every case under `dir`, sorted by id.
+/// Every case under `dir`, sorted by id (except the client goldens in [`CLIENT_DIR`]).
 pub fn discover(dir: &Path) -> Result<Vec<Case>, CaseError> {
     let io = |path: &Path| {
         let path = path.display().to_string();
@@ -130,6 +134,9 @@ pub fn discover(dir: &Path) -> Result<Vec<Case>, CaseError> {
             continue;
         }
         let op_name = op.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if op_name == CLIENT_DIR {
+            continue;
+        }
         for file in std::fs::read_dir(&op).map_err(io(&op))? {
             let file = file.map_err(io(&op))?.path();
             let Some(name) = file.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".request.xml"))

@@ -15,11 +15,14 @@
 //! - [`oracle`]: `check_case(&Case, &Target) -> Outcome`, the one judge all drivers use.
 //! - [`schema`]: validation against Microsoft's EWS schema from `EWS_XSD_DIR` (python3 + lxml).
 //! - [`strategies`]: proptest strategies: arbitrary bytes and mutations of fixture requests.
+//! - [`runner`]: the conformance runner behind the `ews-conformance` binary (`run`, `list`,
+//!   `client-report`): named scenarios against any EWS endpoint, text and JUnit reports.
 
 pub mod canon;
 pub mod cases;
 pub mod golden;
 pub mod oracle;
+pub mod runner;
 pub mod schema;
 pub mod strategies;
 

@@ -84,7 +84,9 @@ pub fn validate_files(xsd_dir: &Path, files: &[PathBuf]) -> Result<Vec<Verdict>,
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let stub = scratch.join("xml-namespace-stub.xsd");
     std::fs::write(&stub, XML_NS_STUB).map_err(|e| format!("{}: {e}", stub.display()))?;
-    let mut child = Command::new("python3")
+    // EWS_PYTHON names an interpreter with lxml (ci/test.sh points it at the interop venv).
+    let python = std::env::var_os("EWS_PYTHON").unwrap_or_else(|| "python3".into());
+    let mut child = Command::new(python)
         .arg("-c")
         .arg(VALIDATOR)
         .arg(xsd_dir)

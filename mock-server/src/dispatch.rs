@@ -21,6 +21,7 @@ use crate::ops::{
 use crate::response_code::ResponseCode;
 use crate::runtime::{Settings, Tenant};
 use crate::soap;
+use crate::strict;
 use crate::xml::read::{namespace_hint, schema_error};
 use crate::xml::write::envelope;
 
@@ -43,6 +44,19 @@ struct Injected {
     delay: Option<Duration>,
     http503: bool,
     reset: bool,
+}
+
+/// What answering a request found out, for the journal, expectations and strict mode.
+#[derive(Debug, Default)]
+struct Trace {
+    /// The operation's element name, once known.
+    operation: String,
+    /// The mailbox acted as, once resolved.
+    acting_as: Option<u32>,
+    /// What an injected fault changes.
+    injected: Injected,
+    /// Whether the request had a RequestServerVersion header.
+    had_version: bool,
 }
 
 /// Operations of EWS that the mock does not implement get this fault, so the user knows the gap
@@ -76,18 +90,35 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
 ];
 
 /// Answers one EWS request from an authenticated caller.
-pub(crate) fn handle(tenant: &Tenant, settings: &Settings, caller: &Caller, body: &[u8]) -> Answer {
+///
+/// `meta` carries the HTTP headers strict mode checks; it is `None` unless the mock runs with
+/// `--strict`, so the ordinary path does no extra work.
+pub(crate) fn handle(
+    tenant: &Tenant,
+    settings: &Settings,
+    caller: &Caller,
+    body: &[u8],
+    meta: Option<&strict::HttpMeta>,
+) -> Answer {
     let started = Instant::now();
     let caller_name = caller.name(&tenant.dir);
-    let mut operation = String::new();
-    let mut acting_as = None;
-    let mut injected = Injected::default();
+    let mut trace = Trace::default();
     let result = match tenant.throttle.enter(&caller_name) {
         Err(back_off_ms) => Err(server_busy_fault(back_off_ms)),
-        Ok(_permit) => {
-            answer(tenant, settings, caller, &caller_name, body, &mut operation, &mut acting_as, &mut injected)
-        }
+        Ok(_permit) => answer(tenant, settings, caller, &caller_name, body, &mut trace),
     };
+    let violations = match meta {
+        Some(meta) => strict::violations(
+            meta,
+            &tenant.dir,
+            trace.operation.as_str(),
+            trace.acting_as,
+            trace.had_version,
+            result.as_ref().err(),
+        ),
+        None => Vec::new(),
+    };
+    let Trace { operation, acting_as, injected, .. } = trace;
     let (mut status, mut body_out, mut code) = match result {
         Ok((bytes, code)) => (200, bytes, code.as_str().to_string()),
         Err(fault) => {
@@ -116,6 +147,7 @@ pub(crate) fn handle(tenant: &Tenant, settings: &Settings, caller: &Caller, body
         duration: started.elapsed() + injected.delay.unwrap_or_default(),
         request_xml: String::from_utf8_lossy(body).into_owned(),
         response_xml: String::from_utf8_lossy(&body_out).into_owned(),
+        violations,
     });
     Answer { status, body: body_out, delay: injected.delay, reset: injected.reset }
 }
@@ -126,16 +158,13 @@ fn server_busy_fault(back_off_ms: u64) -> Fault {
         .message_xml(MessageXml::Values(vec![("BackOffMilliseconds".into(), back_off_ms.to_string())]))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn answer(
     tenant: &Tenant,
     settings: &Settings,
     caller: &Caller,
     caller_name: &str,
     body: &[u8],
-    operation: &mut String,
-    acting_as: &mut Option<u32>,
-    injected: &mut Injected,
+    trace: &mut Trace,
 ) -> Result<(Vec<u8>, ResponseCode), Fault> {
     let text = std::str::from_utf8(body).map_err(|e| {
         let (line, col) = line_col(body, e.valid_up_to());
@@ -150,7 +179,8 @@ fn answer(
     })?;
     let env = soap::parse(&doc, tenant.dir.profile)?;
     let op = env.operation;
-    *operation = op.tag_name().name().to_string();
+    trace.operation = op.tag_name().name().to_string();
+    trace.had_version = env.headers.version.is_some();
     if op.tag_name().namespace() != Some(ns::MESSAGES) {
         return Err(schema_error(
             op,
@@ -165,15 +195,15 @@ fn answer(
     }
     let run = Runner { tenant, settings, caller, caller_name, header: env.headers.impersonation.as_ref() };
     match op.tag_name().name() {
-        CreateItem::NAME => run.op::<CreateItem>(op, acting_as, injected),
-        GetFolder::NAME => run.op::<GetFolder>(op, acting_as, injected),
-        FindFolder::NAME => run.op::<FindFolder>(op, acting_as, injected),
-        ConvertId::NAME => run.op::<ConvertId>(op, acting_as, injected),
-        ResolveNames::NAME => run.op::<ResolveNames>(op, acting_as, injected),
-        GetItem::NAME => run.op::<GetItem>(op, acting_as, injected),
-        FindItem::NAME => run.op::<FindItem>(op, acting_as, injected),
-        UpdateItem::NAME => run.op::<UpdateItem>(op, acting_as, injected),
-        DeleteItem::NAME => run.op::<DeleteItem>(op, acting_as, injected),
+        CreateItem::NAME => run.op::<CreateItem>(op, trace),
+        GetFolder::NAME => run.op::<GetFolder>(op, trace),
+        FindFolder::NAME => run.op::<FindFolder>(op, trace),
+        ConvertId::NAME => run.op::<ConvertId>(op, trace),
+        ResolveNames::NAME => run.op::<ResolveNames>(op, trace),
+        GetItem::NAME => run.op::<GetItem>(op, trace),
+        FindItem::NAME => run.op::<FindItem>(op, trace),
+        UpdateItem::NAME => run.op::<UpdateItem>(op, trace),
+        DeleteItem::NAME => run.op::<DeleteItem>(op, trace),
         // Not ErrorInvalidRequest: exchangelib reads that as "wrong API version" and retries every
         // version, losing the message. ErrorInvalidOperation reaches the user as it is.
         name if KNOWN_UNSUPPORTED.contains(&name) => Err(Fault::with_text(
@@ -196,17 +226,13 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    fn op<O: Operation>(
-        &self,
-        node: roxmltree::Node,
-        acting_as: &mut Option<u32>,
-        injected: &mut Injected,
-    ) -> Result<(Vec<u8>, ResponseCode), Fault> {
+    fn op<O: Operation>(&self, node: roxmltree::Node, trace: &mut Trace) -> Result<(Vec<u8>, ResponseCode), Fault> {
+        let injected = &mut trace.injected;
         // Exchange validates the whole request before it acts on any of it.
         let request = O::parse(node)?;
         let dir = &self.tenant.dir;
         let acting: Acting = acting::resolve(dir, self.caller, self.header)?;
-        *acting_as = acting.mailbox;
+        trace.acting_as = acting.mailbox;
         let facts = RequestFacts {
             operation: O::NAME,
             acting_as: acting.mailbox.map(|mb| dir.mailbox(mb).smtp.as_str()),

@@ -129,6 +129,14 @@ async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> Resu
         return Ok(r);
     }
     let authorization = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let meta = shared.settings.strict.then(|| {
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        crate::strict::HttpMeta {
+            content_type: header("content-type"),
+            soap_action: header("soapaction"),
+            anchor_mailbox: header("x-anchormailbox"),
+        }
+    });
     // The body is read before anything else, so the connection can be kept open whatever the answer.
     let limits = &shared.settings.limits;
     let read = tokio::time::timeout(limits.body_read_timeout, read_body(req.into_body(), limits.max_body_bytes));
@@ -160,7 +168,7 @@ async fn ews(shared: &Shared, tenant_name: &str, req: Request<Incoming>) -> Resu
     let Some(caller) = auth::authenticate(&tenant.dir, authorization.as_deref()) else {
         return Ok(unauthorized());
     };
-    let answer = dispatch::handle(&tenant, &shared.settings, &caller, &body);
+    let answer = dispatch::handle(&tenant, &shared.settings, &caller, &body, meta.as_ref());
     if let Some(delay) = answer.delay {
         tokio::time::sleep(delay).await;
     }

@@ -29,6 +29,8 @@ pub struct JournalEntry {
     pub request_xml: String,
     /// The response body as sent.
     pub response_xml: String,
+    /// With `--strict`: every rule the request broke (schema rules, protocol advice). Empty otherwise.
+    pub violations: Vec<String>,
 }
 
 fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -98,6 +100,7 @@ mod tests {
             duration: Duration::ZERO,
             request_xml: String::new(),
             response_xml: String::new(),
+            violations: Vec::new(),
         }
     }
 

@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use crate::clock::Clock;
 use crate::control::{Expect, VerificationError};
 use crate::faults::FaultRule;
+use crate::handle::TenantHandle;
 use crate::inspect::StoredItem;
 use crate::journal::JournalEntry;
 use crate::profile::ServerProfile;
@@ -166,6 +167,13 @@ impl MockEwsBuilder {
         self
     }
 
+    /// Records in the journal every rule each request broke (`JournalEntry::violations`), to
+    /// report on the client under test. Answers stay exactly as Exchange's.
+    pub fn strict(mut self) -> Self {
+        self.settings.strict = true;
+        self
+    }
+
     /// Turns the admin API under `/_mock/` off.
     pub fn without_admin(mut self) -> Self {
         self.settings.admin = false;
@@ -304,11 +312,22 @@ impl MockEws {
     }
 
     /// The meeting requests delivered to a mailbox's inbox.
+    ///
+    /// ```
+    /// let mock = ews_mock::MockEws::start();
+    /// assert!(mock.meeting_requests("chris@contoso.com").is_empty());
+    /// ```
     pub fn meeting_requests(&self, mailbox: &str) -> Vec<StoredItem> {
         self.default_tenant().meeting_requests(mailbox)
     }
 
-    /// The default tenant's journal, oldest first.
+    /// The default tenant's journal, oldest first: operation, caller, acting-as mailbox, HTTP
+    /// status, response code, duration, request and response XML.
+    ///
+    /// ```
+    /// let mock = ews_mock::MockEws::start();
+    /// assert!(mock.received_requests().is_empty());
+    /// ```
     pub fn received_requests(&self) -> Vec<JournalEntry> {
         self.default_tenant().received_requests()
     }
@@ -349,86 +368,15 @@ impl MockEws {
 
     /// Puts the default tenant back to its configured state: empty folders, journal, faults and
     /// expectations.
+    ///
+    /// ```
+    /// use ews_mock::{Expect, MockEws};
+    /// let mock = MockEws::start();
+    /// mock.expect(Expect::operation("CreateItem").times(1));
+    /// mock.reset(); // the unmet expectation is gone, so dropping the mock does not panic
+    /// ```
     pub fn reset(&self) {
         self.default_tenant().reset();
-    }
-}
-
-/// A handle on one tenant of a running mock: inspection, expectations, faults, reset.
-#[derive(Debug, Clone)]
-pub struct TenantHandle {
-    shared: Arc<Shared>,
-    name: String,
-    uri: String,
-}
-
-impl TenantHandle {
-    fn get(&self) -> Arc<crate::runtime::Tenant> {
-        self.shared.tenant(&self.name).expect("ews-mock: the tenant limit is reached")
-    }
-
-    /// The tenant's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The tenant's EWS endpoint.
-    pub fn ews_url(&self) -> String {
-        if self.name == DEFAULT_TENANT {
-            format!("{}/EWS/Exchange.asmx", self.uri)
-        } else {
-            format!("{}/t/{}/EWS/Exchange.asmx", self.uri, self.name)
-        }
-    }
-
-    /// The items of a mailbox folder, oldest first.
-    ///
-    /// # Panics
-    /// If the address names no mailbox of the tenant.
-    pub fn items(&self, mailbox: &str, folder: FolderKind) -> Vec<StoredItem> {
-        let tenant = self.get();
-        let mb = tenant
-            .dir
-            .mailbox_by_smtp(mailbox)
-            .unwrap_or_else(|| panic!("ews-mock: no mailbox {mailbox:?} in the tenant"));
-        tenant.items(mb, folder)
-    }
-
-    /// The meeting requests in a mailbox's inbox.
-    pub fn meeting_requests(&self, mailbox: &str) -> Vec<StoredItem> {
-        let mut items = self.items(mailbox, FolderKind::Inbox);
-        items.retain(|i| i.kind == crate::item::ItemKind::MeetingRequest);
-        items
-    }
-
-    /// The journal, oldest first.
-    pub fn received_requests(&self) -> Vec<JournalEntry> {
-        self.get().journal.entries()
-    }
-
-    /// Adds an expectation.
-    pub fn expect(&self, expectation: Expect) {
-        self.get().expectations.add(expectation);
-    }
-
-    /// Checks the expectations now.
-    pub fn verify(&self) -> Result<(), VerificationError> {
-        self.get().expectations.verify()
-    }
-
-    /// Adds a fault rule; returns its id.
-    pub fn inject(&self, rule: FaultRule) -> u64 {
-        self.get().faults.add(rule)
-    }
-
-    /// Removes a fault rule.
-    pub fn remove_fault(&self, id: u64) -> bool {
-        self.get().faults.remove(id)
-    }
-
-    /// Back to the configured state.
-    pub fn reset(&self) {
-        self.shared.reset(&self.name);
     }
 }
 

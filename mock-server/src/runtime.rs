@@ -38,6 +38,8 @@ pub(crate) struct Settings {
     pub(crate) admin: bool,
     /// The bearer token `/_mock/` requires, if any.
     pub(crate) admin_token: Option<String>,
+    /// Record the rules each request broke in the journal (`--strict`).
+    pub(crate) strict: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             throttling: None,
             admin: true,
             admin_token: None,
+            strict: false,
         }
     }
 }

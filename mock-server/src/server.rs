@@ -114,6 +114,12 @@ impl Server {
         self
     }
 
+    /// Records the rules each request broke in the journal (`--strict`).
+    pub fn strict(mut self, strict: bool) -> Server {
+        self.settings.strict = strict;
+        self
+    }
+
     /// Serves `listener` until `shutdown` completes.
     pub async fn run(self, listener: TcpListener, shutdown: impl Future) {
         let dir = Directory::new(&self.config).expect("checked in Server::new");

@@ -226,6 +226,34 @@ impl State {
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// Checks that the folder index and the items agree: every item is indexed once, in its own
+    /// mailbox's folder, and every indexed key is a stored item. For the fuzz target and tests.
+    #[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
+    pub(crate) fn check_consistency(&self) -> Result<(), String> {
+        let mut indexed = 0usize;
+        for (mailbox, slots) in self.folders.iter().enumerate() {
+            for (folder, keys) in FolderKind::ALL.into_iter().zip(slots) {
+                for key in keys {
+                    let item = self.items.get(key).ok_or(format!("key {key} indexed but not stored"))?;
+                    if item.mailbox as usize != mailbox || item.folder != folder {
+                        return Err(format!(
+                            "item {key} indexed in mailbox {mailbox} {folder:?}, but is in mailbox {} {:?}",
+                            item.mailbox, item.folder
+                        ));
+                    }
+                    if *key >= self.next_key || item.change >= self.next_change {
+                        return Err(format!("item {key} has a key or ChangeKey not yet handed out"));
+                    }
+                }
+                indexed += keys.len();
+            }
+        }
+        if indexed != self.items.len() {
+            return Err(format!("{} items stored but {indexed} indexed", self.items.len()));
+        }
+        Ok(())
+    }
 }
 
 /// A cheap-clone handle to one tenant's items.

@@ -2,14 +2,15 @@
 # The exchangelib interop suite: a real EWS client (exchangelib, pinned) against the standalone
 # `ews-mock` binary on the demo tenant. Creates its Python virtual environment on first use
 # (PyPI is the only network it needs), builds the binary, runs pytest. Extra arguments go to
-# pytest, e.g. `ci/interop/exchangelib/run.sh -k impersonation -x`.
+# pytest, e.g. `ci/interop/exchangelib/run.sh -k impersonation -x`. `--setup` only makes the venv
+# (ci/test.sh uses its python, which has lxml, for the conformance schema check).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 venv="$here/.venv"
 # The exact versions the suite is written against. Bump them together with the tests.
-requirements=(exchangelib==5.6.0 pytest==8.4.2)
+requirements=(exchangelib==5.6.0 pytest==8.4.2 lxml==6.2.0)
 
 python="${PYTHON:-python3}"
 if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' 2>/dev/null; then
@@ -27,6 +28,10 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${requirements[@]}"
   printf '%s' "$wanted" >"$stamp"
+fi
+
+if [ "${1:-}" = "--setup" ]; then
+  exit 0
 fi
 
 # The binary under test: EWS_MOCK_BIN if set (a prebuilt binary), else built where cargo puts

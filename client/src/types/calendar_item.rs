@@ -11,7 +11,7 @@ use roxmltree::Node;
 use super::time::format_date_time;
 use super::{Attendee, Body, BodyType, Importance, ItemId, LegacyFreeBusyStatus, ResponseType, Sensitivity};
 use crate::ns;
-use crate::xml::{self, child, elements, is, text, Writer};
+use crate::xml::{self, child, elements, is, raw_text, text, Writer};
 use crate::Result;
 
 /// The writable fields this client models, in schema order, with their FieldURI prefix.
@@ -227,7 +227,7 @@ pub(crate) fn parse_calendar_item(node: Node) -> Result<CalendarItem> {
         match c.tag_name().name() {
             "ItemId" => item.item_id = Some(ItemId::parse(c)?),
             "ItemClass" => item.item_class = Some(text(c).to_owned()),
-            "Subject" => f.subject = Some(text(c).to_owned()),
+            "Subject" => f.subject = Some(raw_text(c).to_owned()),
             "Sensitivity" => f.sensitivity = Some(xml::parse_text(c, "Sensitivity", Sensitivity::parse)?),
             "Body" => {
                 let raw = c.attribute("BodyType").unwrap_or("Text");
@@ -248,7 +248,7 @@ pub(crate) fn parse_calendar_item(node: Node) -> Result<CalendarItem> {
                 f.legacy_free_busy_status =
                     Some(xml::parse_text(c, "LegacyFreeBusyStatus", LegacyFreeBusyStatus::parse)?)
             }
-            "Location" => f.location = Some(text(c).to_owned()),
+            "Location" => f.location = Some(raw_text(c).to_owned()),
             "RequiredAttendees" => f.required_attendees = parse_attendees(c)?,
             "OptionalAttendees" => f.optional_attendees = parse_attendees(c)?,
             "Resources" => f.resources = parse_attendees(c)?,
@@ -268,7 +268,7 @@ pub(crate) fn parse_calendar_item(node: Node) -> Result<CalendarItem> {
 }
 
 fn strings(node: Node) -> Vec<String> {
-    elements(node).filter(|c| is(*c, ns::TYPES, "String")).map(|c| text(c).to_owned()).collect()
+    elements(node).filter(|c| is(*c, ns::TYPES, "String")).map(|c| raw_text(c).to_owned()).collect()
 }
 
 fn parse_mailbox(m: Node) -> Attendee {

@@ -60,6 +60,10 @@ struct Args {
     /// Do not serve the admin API under /_mock/.
     #[arg(long)]
     no_admin: bool,
+    /// Record in the journal every rule each request broke (schema rules, protocol advice), for
+    /// `ews-conformance client-report`. Answers stay exactly as Exchange's.
+    #[arg(long)]
+    strict: bool,
     /// Require `Authorization: Bearer TOKEN` on the admin API.
     #[arg(long, value_name = "TOKEN")]
     admin_token: Option<String>,
@@ -100,7 +104,8 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             .body_read_timeout(Duration::from_millis(args.body_read_timeout_ms))
             .max_connections(args.max_connections)
             .journal_capacity(args.journal_size)
-            .admin(!args.no_admin, args.admin_token.clone());
+            .admin(!args.no_admin, args.admin_token.clone())
+            .strict(args.strict);
         if let Some(path) = &args.state {
             server = server.state_file(path.clone(), Duration::from_millis(args.state_interval_ms))?;
         }

@@ -6,6 +6,7 @@
 pub(crate) mod fields;
 pub(crate) mod order;
 pub(crate) mod parse;
+pub(crate) mod shape;
 pub(crate) mod write;
 
 use crate::tenant::MailboxIdx;

@@ -13,7 +13,7 @@
 
 use roxmltree::Node;
 
-use super::{Ctx, Operation, WriteCtx};
+use super::{meeting, Ctx, Operation, WriteCtx};
 use crate::fault::Fault;
 use crate::folder_id::{self, FolderRef};
 use crate::item::parse::{calendar_item, ItemError};
@@ -222,34 +222,10 @@ pub(crate) fn new_item(
 /// Delivers a meeting's requests: inbox request + tentative calendar copy for each attendee in
 /// the tenant, and the organizer's Sent Items copy when asked to save one.
 fn send_requests(ctx: &mut Ctx<'_>, organizer: MailboxIdx, meeting: &Item, save_copy: bool) {
-    let f = &meeting.fields;
-    let mut delivered: Vec<MailboxIdx> = Vec::new();
-    for attendee in f.required_attendees.iter().chain(&f.optional_attendees).chain(&f.resources) {
-        let Some(mb) = ctx.dir.mailbox_by_smtp(&attendee.email) else { continue };
-        if mb == organizer || delivered.contains(&mb) {
-            continue;
-        }
-        delivered.push(mb);
-        let mut server = meeting.server.clone();
-        server.my_response_type = Some(ResponseType::NoResponseReceived);
-        server.meeting_request_was_sent = false;
-        let mut tentative = meeting.fields.clone();
-        tentative.legacy_free_busy_status = Some(crate::item::LegacyFreeBusyStatus::Tentative);
-        let copy = new_item(ctx, mb, FolderKind::Calendar, ItemKind::CalendarItem, tentative, server.clone());
-        let copy_key = ctx.state.insert(copy);
-        server.associated = Some(copy_key);
-        let request = new_item(ctx, mb, FolderKind::Inbox, ItemKind::MeetingRequest, meeting.fields.clone(), server);
-        ctx.state.insert(request);
+    for mb in meeting::tenant_attendees(ctx.dir, &meeting.fields, organizer) {
+        meeting::deliver(ctx, meeting, mb);
     }
     if save_copy {
-        let sent = new_item(
-            ctx,
-            organizer,
-            FolderKind::SentItems,
-            ItemKind::MeetingRequest,
-            meeting.fields.clone(),
-            meeting.server.clone(),
-        );
-        ctx.state.insert(sent);
+        meeting::save_sent_copy(ctx, meeting);
     }
 }

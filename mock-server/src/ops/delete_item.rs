@@ -24,17 +24,17 @@
 
 use roxmltree::Node;
 
-use super::create_item::new_item;
+use super::meeting::{send_cancellations, tenant_attendees};
 use super::update_item::{check_change_key, Target};
 use super::{Ctx, Operation, WriteCtx};
 use crate::fault::Fault;
-use crate::item::{Item, ItemFields, ItemKind, SendMeetingInvitations};
+use crate::item::{ItemKind, SendMeetingInvitations};
 use crate::ns;
 use crate::response::{write_message, Message, MessageError};
 use crate::response_code::ResponseCode;
 use crate::store::FolderKind;
-use crate::tenant::{Directory, MailboxIdx};
 use crate::xml::read::{self, elements};
+use crate::xml::read::{boolean_attribute, enum_attribute};
 use crate::xml::write::{start_response, XmlOut};
 
 /// `DeleteType`. See <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/deleteitem>.
@@ -145,33 +145,6 @@ impl Operation for DeleteItem {
     }
 }
 
-/// Reads an enumeration attribute, or gives the schema fault for a value outside it.
-pub(crate) fn enum_attribute<T>(
-    node: Node,
-    attr: &str,
-    value: &str,
-    parse: fn(&str) -> Option<T>,
-    xsd: &str,
-) -> Result<T, Fault> {
-    parse(value).ok_or_else(|| read::invalid_attribute(node, attr, value, xsd, "The Enumeration constraint failed."))
-}
-
-/// Checks an optional `xs:boolean` attribute.
-pub(crate) fn boolean_attribute(node: Node, attr: &str) -> Result<Option<bool>, Fault> {
-    match node.attribute(attr) {
-        None => Ok(None),
-        Some("true" | "1") => Ok(Some(true)),
-        Some("false" | "0") => Ok(Some(false)),
-        Some(other) => Err(read::invalid_attribute(
-            node,
-            attr,
-            other,
-            "http://www.w3.org/2001/XMLSchema:boolean",
-            &format!("The string '{other}' is not a valid Boolean value."),
-        )),
-    }
-}
-
 /// Deletes one item: resolve, check, send cancellations if the organizer asks, dispose.
 fn delete(
     ctx: &mut Ctx<'_>,
@@ -209,58 +182,6 @@ fn delete(
         }
     }
     Ok(())
-}
-
-/// The tenant mailboxes among a meeting's attendees, organizer excluded, each once, in order.
-pub(crate) fn tenant_attendees(dir: &Directory, fields: &ItemFields, organizer: MailboxIdx) -> Vec<MailboxIdx> {
-    let mut out = Vec::new();
-    for attendee in fields.required_attendees.iter().chain(&fields.optional_attendees).chain(&fields.resources) {
-        if let Some(mb) = dir.mailbox_by_smtp(&attendee.email) {
-            if mb != organizer && !out.contains(&mb) {
-                out.push(mb);
-            }
-        }
-    }
-    out
-}
-
-/// The key of a meeting's calendar copy in another mailbox: the calendar item with the same UID.
-pub(crate) fn attendee_copy(ctx: &Ctx<'_>, mailbox: MailboxIdx, uid: Option<&str>) -> Option<u64> {
-    let uid = uid?;
-    ctx.state.folder(mailbox, FolderKind::Calendar).find(|k| {
-        ctx.state.get(*k).is_some_and(|i| i.kind == ItemKind::CalendarItem && i.server.uid.as_deref() == Some(uid))
-    })
-}
-
-/// Delivers a meeting's cancellation: a `t:MeetingCancellation` in each recipient's inbox, their
-/// calendar copy marked cancelled, and the organizer's Sent Items copy when asked to save one.
-pub(crate) fn send_cancellations(ctx: &mut Ctx<'_>, meeting: &Item, recipients: &[MailboxIdx], save_copy: bool) {
-    let mut fields = meeting.fields.clone();
-    fields.subject = Some(format!("Canceled: {}", meeting.fields.subject.as_deref().unwrap_or("")).into());
-    let mut server = meeting.server.clone();
-    server.is_cancelled = true;
-    server.my_response_type = None;
-    server.associated = None;
-    for &mb in recipients {
-        let copy = attendee_copy(ctx, mb, meeting.server.uid.as_deref());
-        if let Some(copy_key) = copy {
-            let change = ctx.state.next_change();
-            if let Some(copy) = ctx.state.get_mut(copy_key) {
-                copy.server.is_cancelled = true;
-                copy.fields.subject.clone_from(&fields.subject);
-                copy.change = change;
-                copy.modified = ctx.now;
-            }
-        }
-        let mut server = server.clone();
-        server.associated = copy;
-        let message = new_item(ctx, mb, FolderKind::Inbox, ItemKind::MeetingCancellation, fields.clone(), server);
-        ctx.state.insert(message);
-    }
-    if save_copy {
-        let sent = new_item(ctx, meeting.mailbox, FolderKind::SentItems, ItemKind::MeetingCancellation, fields, server);
-        ctx.state.insert(sent);
-    }
 }
 
 #[cfg(test)]

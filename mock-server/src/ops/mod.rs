@@ -11,6 +11,7 @@ pub(crate) mod find_folder;
 pub(crate) mod find_item;
 pub(crate) mod get_folder;
 pub(crate) mod get_item;
+pub(crate) mod meeting;
 pub(crate) mod resolve_names;
 pub(crate) mod restriction;
 pub(crate) mod update_item;

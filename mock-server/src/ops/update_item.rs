@@ -44,7 +44,6 @@ use base64::Engine;
 use roxmltree::Node;
 
 use self::change::Change;
-use super::delete_item::{boolean_attribute, enum_attribute};
 use super::{change_key, Ctx, Operation, WriteCtx};
 use crate::fault::Fault;
 use crate::folder_id;
@@ -55,6 +54,7 @@ use crate::response::{write_message, Message, MessageError};
 use crate::response_code::ResponseCode;
 use crate::store::FolderKind;
 use crate::xml::read::{self, elements, is};
+use crate::xml::read::{boolean_attribute, enum_attribute};
 use crate::xml::write::{start_response, XmlOut};
 
 ews_enum!(

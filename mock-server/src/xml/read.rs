@@ -173,6 +173,33 @@ pub(crate) fn int_attribute(node: Node, attr: &str) -> Result<Option<i64>, Fault
     }
 }
 
+/// Reads an enumeration attribute, or gives the schema fault for a value outside it.
+pub(crate) fn enum_attribute<T>(
+    node: Node,
+    attr: &str,
+    value: &str,
+    parse: fn(&str) -> Option<T>,
+    xsd: &str,
+) -> Result<T, Fault> {
+    parse(value).ok_or_else(|| invalid_attribute(node, attr, value, xsd, "The Enumeration constraint failed."))
+}
+
+/// Checks an optional `xs:boolean` attribute.
+pub(crate) fn boolean_attribute(node: Node, attr: &str) -> Result<Option<bool>, Fault> {
+    match node.attribute(attr) {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(other) => Err(invalid_attribute(
+            node,
+            attr,
+            other,
+            "http://www.w3.org/2001/XMLSchema:boolean",
+            &format!("The string '{other}' is not a valid Boolean value."),
+        )),
+    }
+}
+
 /// Walks `parent`'s element children, checking that each is one of `order` (in namespace `uri`)
 /// and that they come in that order. `repeatable` names may repeat. Yields (name, node) pairs.
 pub(crate) fn in_sequence<'a, 'i>(

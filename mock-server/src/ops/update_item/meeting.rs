@@ -12,11 +12,9 @@
 //! - SaveCopy puts the request in the organizer's Sent Items.
 
 use super::SendMeetingInvitationsOrCancellations as Send;
-use crate::item::{ItemFields, ItemKind, LegacyFreeBusyStatus, ResponseType};
-use crate::ops::create_item::new_item;
-use crate::ops::delete_item::{attendee_copy, send_cancellations, tenant_attendees};
+use crate::item::ItemFields;
+use crate::ops::meeting::{deliver, save_sent_copy, send_cancellations, tenant_attendees};
 use crate::ops::Ctx;
-use crate::store::FolderKind;
 use crate::tenant::MailboxIdx;
 
 /// Sends the update of the meeting stored at `key`, whose fields were `before` the update.
@@ -40,15 +38,7 @@ pub(crate) fn send_updates(ctx: &mut Ctx<'_>, key: u64, before: &ItemFields, sen
         send_cancellations(ctx, &meeting, &removed, save_copy);
     }
     if save_copy {
-        let sent = new_item(
-            ctx,
-            organizer,
-            FolderKind::SentItems,
-            ItemKind::MeetingRequest,
-            meeting.fields.clone(),
-            meeting.server.clone(),
-        );
-        ctx.state.insert(sent);
+        save_sent_copy(ctx, &meeting);
     }
     if let Some(stored) = ctx.state.get_mut(key) {
         stored.server.meeting_request_was_sent = true;
@@ -64,38 +54,4 @@ fn changes_beyond_attendees(before: &ItemFields, after: &ItemFields) -> bool {
         ..f.clone()
     };
     strip(before) != strip(after)
-}
-
-/// One attendee's update: their calendar copy refreshed (or created tentative) and a request in
-/// their inbox pointing at it.
-fn deliver(ctx: &mut Ctx<'_>, meeting: &crate::item::Item, mb: MailboxIdx) {
-    let mut server = meeting.server.clone();
-    server.my_response_type = Some(ResponseType::NoResponseReceived);
-    server.meeting_request_was_sent = false;
-    server.associated = None;
-    let copy_key = match attendee_copy(ctx, mb, meeting.server.uid.as_deref()) {
-        Some(copy_key) => {
-            let change = ctx.state.next_change();
-            let now = ctx.now;
-            if let Some(copy) = ctx.state.get_mut(copy_key) {
-                let status = copy.fields.legacy_free_busy_status;
-                copy.fields = meeting.fields.clone();
-                copy.fields.legacy_free_busy_status = status;
-                copy.server.is_meeting = true;
-                copy.server.is_cancelled = false;
-                copy.change = change;
-                copy.modified = now;
-            }
-            copy_key
-        }
-        None => {
-            let mut tentative = meeting.fields.clone();
-            tentative.legacy_free_busy_status = Some(LegacyFreeBusyStatus::Tentative);
-            let copy = new_item(ctx, mb, FolderKind::Calendar, ItemKind::CalendarItem, tentative, server.clone());
-            ctx.state.insert(copy)
-        }
-    };
-    server.associated = Some(copy_key);
-    let request = new_item(ctx, mb, FolderKind::Inbox, ItemKind::MeetingRequest, meeting.fields.clone(), server);
-    ctx.state.insert(request);
 }
