@@ -5,7 +5,7 @@
 //! request atomic with respect to the others, which is what "exactly one concurrent UpdateItem
 //! wins" needs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::item::Item;
@@ -113,15 +113,19 @@ pub(crate) struct State {
     next_key: u64,
     /// The next ChangeKey counter; never reused, so a stale ChangeKey never matches again.
     next_change: u64,
-    /// Every item by key.
-    items: HashMap<u64, Item>,
+    /// Every item by key: the item with key `k` is at `k - 1`; a removed item leaves `None`
+    /// (keys are never reused). A slab rather than a hash map: one item is one slot, with no
+    /// hash table's spare capacity touched, so memory grows by the item and no more.
+    items: Vec<Option<Item>>,
+    /// How many slots of `items` hold an item.
+    live: usize,
     /// Per mailbox, per folder, the item keys in creation order.
     folders: Vec<[BTreeSet<u64>; FOLDER_COUNT]>,
 }
 
 impl State {
     fn new(mailboxes: usize) -> State {
-        State { next_key: 1, next_change: 1, items: HashMap::new(), folders: vec![Default::default(); mailboxes] }
+        State { next_key: 1, next_change: 1, items: Vec::new(), live: 0, folders: vec![Default::default(); mailboxes] }
     }
 
     /// A fresh ChangeKey counter value.
@@ -137,8 +141,15 @@ impl State {
         self.next_key += 1;
         item.change = self.next_change();
         self.folders[item.mailbox as usize][item.folder.index()].insert(key);
-        self.items.insert(key, item);
+        debug_assert_eq!(self.items.len() as u64, key - 1, "keys are handed out in order");
+        self.items.push(Some(item));
+        self.live += 1;
         key
+    }
+
+    /// Where the item with this key lives in `items` (key 0 is never handed out).
+    fn slot(key: u64) -> Option<usize> {
+        usize::try_from(key.checked_sub(1)?).ok()
     }
 
     /// The key the next inserted item will get.
@@ -147,16 +158,17 @@ impl State {
     }
 
     pub(crate) fn get(&self, key: u64) -> Option<&Item> {
-        self.items.get(&key)
+        self.items.get(Self::slot(key)?)?.as_ref()
     }
 
     pub(crate) fn get_mut(&mut self, key: u64) -> Option<&mut Item> {
-        self.items.get_mut(&key)
+        self.items.get_mut(Self::slot(key)?)?.as_mut()
     }
 
     /// Removes an item for good.
     pub(crate) fn remove(&mut self, key: u64) -> Option<Item> {
-        let item = self.items.remove(&key)?;
+        let item = self.items.get_mut(Self::slot(key)?)?.take()?;
+        self.live -= 1;
         self.folders[item.mailbox as usize][item.folder.index()].remove(&key);
         Some(item)
     }
@@ -164,7 +176,9 @@ impl State {
     /// Moves an item to another folder of its mailbox, with a new ChangeKey.
     pub(crate) fn move_to(&mut self, key: u64, folder: FolderKind) -> bool {
         let change = self.next_change();
-        let Some(item) = self.items.get_mut(&key) else { return false };
+        let Some(item) = Self::slot(key).and_then(|i| self.items.get_mut(i)).and_then(Option::as_mut) else {
+            return false;
+        };
         let slots = &mut self.folders[item.mailbox as usize];
         slots[item.folder.index()].remove(&key);
         slots[folder.index()].insert(key);
@@ -185,7 +199,7 @@ impl State {
 
     /// How many items the tenant holds.
     pub(crate) fn len(&self) -> usize {
-        self.items.len()
+        self.live
     }
 }
 
