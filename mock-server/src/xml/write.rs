@@ -33,6 +33,16 @@ fn push_escaped(buf: &mut Vec<u8>, text: &str, escape: fn(u8) -> bool) {
     buf.extend_from_slice(&bytes[from..]);
 }
 
+/// Appends `text` made XML-safe and escaped. The common case — printable ASCII with nothing to
+/// escape, such as ids, namespaces and numbers — is one copy.
+fn push_text(buf: &mut Vec<u8>, text: &str, escape: fn(u8) -> bool) {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b) && !escape(b)) {
+        buf.extend_from_slice(text.as_bytes());
+    } else {
+        push_escaped(buf, &xml_safe(text), escape);
+    }
+}
+
 fn in_attribute(b: u8) -> bool {
     matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"')
 }
@@ -56,7 +66,7 @@ impl XmlOut {
             self.buf.push(b' ');
             self.buf.extend_from_slice(k.as_bytes());
             self.buf.extend_from_slice(b"=\"");
-            push_escaped(&mut self.buf, &xml_safe(v), in_attribute);
+            push_text(&mut self.buf, v, in_attribute);
             self.buf.push(b'"');
         }
     }
@@ -83,7 +93,7 @@ impl XmlOut {
     /// Writes escaped character data.
     pub(crate) fn text(&mut self, text: &str) {
         // Only `<`, `>` and `&` need escaping in character data; quotes stay readable, as Exchange writes them.
-        push_escaped(&mut self.buf, &xml_safe(text), in_text);
+        push_text(&mut self.buf, text, in_text);
     }
 
     /// Writes `<name>text</name>`.
