@@ -14,7 +14,7 @@ pub(crate) struct XmlOut {
 }
 
 /// Appends `text`, replacing the characters `escape` selects with their entity references.
-fn push_escaped(buf: &mut Vec<u8>, text: &str, escape: fn(u8) -> bool) {
+fn push_escaped(buf: &mut Vec<u8>, text: &str, escape: impl Fn(u8) -> bool) {
     let bytes = text.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -35,7 +35,7 @@ fn push_escaped(buf: &mut Vec<u8>, text: &str, escape: fn(u8) -> bool) {
 
 /// Appends `text` made XML-safe and escaped. The common case — printable ASCII with nothing to
 /// escape, such as ids, namespaces and numbers — is one copy.
-fn push_text(buf: &mut Vec<u8>, text: &str, escape: fn(u8) -> bool) {
+fn push_text(buf: &mut Vec<u8>, text: &str, escape: impl Fn(u8) -> bool + Copy) {
     if text.bytes().all(|b| (0x20..0x7f).contains(&b) && !escape(b)) {
         buf.extend_from_slice(text.as_bytes());
     } else {
