@@ -4,6 +4,9 @@
 //!
 //! - `ews-bench bench [--mock-bin PATH] [--out DIR] [--only a,b,c,d] [--quick]`
 //! - `ews-bench soak --mock-bin PATH [--secs N]`
+//! - `ews-bench profile [--requests N]`: exactly N seed CreateItems on one connection to an
+//!   in-process mock, for `valgrind --tool=callgrind --separate-threads=yes` (instructions per
+//!   request = the server thread's total ÷ N).
 //!
 //! Everything runs on loopback. Servers run on their own threads (current-thread runtimes, as
 //! `MockEws` runs); the load generator runs on the main thread's current-thread runtime.
@@ -31,6 +34,10 @@ fn main() {
             let out = arg(&args, "--out").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/bench"));
             let ok = rt.block_on(soak::run(&bin, secs, &out));
             std::process::exit(if ok { 0 } else { 1 });
+        }
+        Some("profile") => {
+            let n = arg(&args, "--requests").and_then(|s| s.parse().ok()).unwrap_or(2000);
+            rt.block_on(measure::profile(n));
         }
         Some("bench") | None => bench(&rt, &args),
         Some(other) => {

@@ -141,6 +141,19 @@ pub async fn throughput(rounds: usize, secs: f64, conns: usize, mailboxes: usize
     }
 }
 
+/// Sends exactly `n` seed CreateItems (rotating over 1,000 mailboxes) on one connection.
+pub async fn profile(n: u64) {
+    let mock = MockEws::builder().tenant(soap::tenant(1000)).start().expect("starting ews-mock");
+    let auth = soap::basic_auth();
+    let bodies: Vec<_> = (0..1000).map(|i| soap::create_item(&soap::mailbox(i), 1)).collect();
+    let mut conn = Conn::open(mock.address()).await.expect("connecting");
+    for i in 0..n {
+        let a = conn.send(&Req::ews(Some(auth.clone()), bodies[i as usize % 1000].clone())).await.expect("answered");
+        assert_eq!(a.status, StatusCode::OK);
+    }
+    eprintln!("profile: {n} CreateItems answered");
+}
+
 /// The tenant's item count from `GET /_mock/health`.
 pub async fn admin_items(addr: SocketAddr) -> u64 {
     let Ok(mut conn) = Conn::open(addr).await else { return 0 };
