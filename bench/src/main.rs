@@ -4,8 +4,8 @@
 //!
 //! - `ews-bench bench [--mock-bin PATH] [--out DIR] [--only a,b,c,d] [--quick]`
 //! - `ews-bench soak --mock-bin PATH [--secs N]`
-//! - `ews-bench profile [--requests N]`: exactly N seed CreateItems on one connection to an
-//!   in-process mock, for `valgrind --tool=callgrind --separate-threads=yes` (instructions per
+//! - `ews-bench profile [--requests N] [--bare]`: exactly N seed CreateItems on one connection to
+//!   an in-process mock (or the bare server), for `valgrind --tool=callgrind --separate-threads=yes` (instructions per
 //!   request = the server thread's total ÷ N).
 //!
 //! Everything runs on loopback. Servers run on their own threads (current-thread runtimes, as
@@ -37,7 +37,7 @@ fn main() {
         }
         Some("profile") => {
             let n = arg(&args, "--requests").and_then(|s| s.parse().ok()).unwrap_or(2000);
-            rt.block_on(measure::profile(n));
+            rt.block_on(measure::profile(n, args.iter().any(|a| a == "--bare")));
         }
         Some("bench") | None => bench(&rt, &args),
         Some(other) => {

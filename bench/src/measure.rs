@@ -141,12 +141,19 @@ pub async fn throughput(rounds: usize, secs: f64, conns: usize, mailboxes: usize
     }
 }
 
-/// Sends exactly `n` seed CreateItems (rotating over 1,000 mailboxes) on one connection.
-pub async fn profile(n: u64) {
-    let mock = MockEws::builder().tenant(soap::tenant(1000)).start().expect("starting ews-mock");
+/// Sends exactly `n` seed CreateItems (rotating over 1,000 mailboxes) on one connection to an
+/// in-process ews-mock.
+/// With `bare`, sends them to the bare server instead.
+pub async fn profile(n: u64, bare: bool) {
+    let (mock, bare) = if bare {
+        (None, Some(Bare::start()))
+    } else {
+        (Some(MockEws::builder().tenant(soap::tenant(1000)).start().expect("starting ews-mock")), None)
+    };
+    let addr = mock.as_ref().map_or_else(|| bare.as_ref().expect("one of the two").addr, MockEws::address);
     let auth = soap::basic_auth();
     let bodies: Vec<_> = (0..1000).map(|i| soap::create_item(&soap::mailbox(i), 1)).collect();
-    let mut conn = Conn::open(mock.address()).await.expect("connecting");
+    let mut conn = Conn::open(addr).await.expect("connecting");
     for i in 0..n {
         let a = conn.send(&Req::ews(Some(auth.clone()), bodies[i as usize % 1000].clone())).await.expect("answered");
         assert_eq!(a.status, StatusCode::OK);
