@@ -191,3 +191,24 @@ pub async fn run_fixed(
     total.latencies_us.sort_unstable();
     total
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_come_from_the_sorted_latencies() {
+        let r = LoadResult { ok: 100, latencies_us: (1..=100).collect(), ..LoadResult::default() };
+        assert_eq!((r.quantile_us(0.0), r.quantile_us(0.5), r.quantile_us(0.99), r.quantile_us(1.0)), (1, 51, 99, 100));
+    }
+
+    #[test]
+    fn a_run_against_a_server_counts_every_answer() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let bare = crate::servers::Bare::start();
+        let make: Arc<dyn Fn(u64) -> Req + Send + Sync> = Arc::new(|_| Req::ews(None, Bytes::from_static(b"<x/>")));
+        let r = rt.block_on(run_fixed(bare.addr, 2, Duration::from_millis(200), StatusCode::OK, make));
+        assert!(r.ok > 0 && r.errors == 0, "{} ok, {} errors", r.ok, r.errors);
+        assert_eq!(r.latencies_us.len() as u64, r.ok);
+    }
+}

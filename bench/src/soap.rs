@@ -177,3 +177,30 @@ pub const BARE_RESPONSE: &str = concat!(
     r#"<!-- padding to the size of a typical answer: ews-bench bare server  -->"#,
     r#"</s:Body></s:Envelope>"#
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_toml_tenant_is_the_programmatic_tenant() {
+        let parsed = TenantConfig::from_toml(&tenant_toml(3)).expect("valid TOML");
+        assert_eq!(parsed, tenant(3));
+    }
+
+    #[test]
+    fn item_ids_are_read_from_an_answer_in_order() {
+        let answer = br#"<m:Items><t:CalendarItem><t:ItemId Id="AA=" ChangeKey="x"/></t:CalendarItem>
+            <t:CalendarItem><t:ItemId Id="BB=" ChangeKey="y"/></t:CalendarItem></m:Items>"#;
+        assert_eq!(item_ids(answer), vec!["AA=".to_string(), "BB=".to_string()]);
+    }
+
+    #[test]
+    fn the_seed_create_item_is_a_well_formed_envelope_with_as_many_items_as_asked() {
+        let body = create_item(&mailbox(7), 3);
+        let text = std::str::from_utf8(&body).expect("utf-8");
+        let doc = roxmltree::Document::parse(text).expect("well-formed");
+        assert_eq!(doc.descendants().filter(|n| n.has_tag_name("CalendarItem")).count(), 3);
+        assert!(text.contains("<t:SmtpAddress>user0007@bench.example</t:SmtpAddress>"));
+    }
+}
