@@ -135,30 +135,49 @@ pub(crate) fn envelope(version: Option<ServerVersionInfo>, body: impl FnOnce(&mu
     let mut out = XmlOut::new();
     out.start("s:Envelope", &[("xmlns:s", ns::SOAP)]);
     if let Some(v) = version {
-        out.start("s:Header", &[]);
-        let (major, minor) = (v.major.to_string(), v.minor.to_string());
-        let (major_build, minor_build) = (v.major_build.to_string(), v.minor_build.to_string());
-        out.empty(
-            "h:ServerVersionInfo",
-            &[
-                ("MajorVersion", &major),
-                ("MinorVersion", &minor),
-                ("MajorBuildNumber", &major_build),
-                ("MinorBuildNumber", &minor_build),
-                ("Version", v.version),
-                ("xmlns:h", ns::TYPES),
-                ("xmlns", ns::TYPES),
-                ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
-                ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
-            ],
-        );
-        out.end("s:Header");
+        // The header is the same for every answer of a profile: written once per thread and
+        // version, then copied (it is about 400 bytes of attributes).
+        thread_local! {
+            static HEADER: std::cell::RefCell<Option<(ServerVersionInfo, Vec<u8>)>> = const { std::cell::RefCell::new(None) };
+        }
+        HEADER.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            let (_, bytes) = match cache.take() {
+                Some((cached, bytes)) if cached == v => cache.insert((cached, bytes)),
+                _ => cache.insert((v, header(v))),
+            };
+            out.buf.extend_from_slice(bytes);
+        });
     }
     out.start("s:Body", &[]);
     body(&mut out);
     out.end("s:Body");
     out.end("s:Envelope");
     out.into_bytes()
+}
+
+/// `<s:Header>` with `ServerVersionInfo`, as bytes.
+fn header(v: ServerVersionInfo) -> Vec<u8> {
+    let mut out = XmlOut { buf: Vec::with_capacity(512) };
+    out.start("s:Header", &[]);
+    let (major, minor) = (v.major.to_string(), v.minor.to_string());
+    let (major_build, minor_build) = (v.major_build.to_string(), v.minor_build.to_string());
+    out.empty(
+        "h:ServerVersionInfo",
+        &[
+            ("MajorVersion", &major),
+            ("MinorVersion", &minor),
+            ("MajorBuildNumber", &major_build),
+            ("MinorBuildNumber", &minor_build),
+            ("Version", v.version),
+            ("xmlns:h", ns::TYPES),
+            ("xmlns", ns::TYPES),
+            ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
+            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+        ],
+    );
+    out.end("s:Header");
+    out.buf
 }
 
 /// Opens an operation's response element, `<m:{name} xmlns:m xmlns:t>`.
@@ -177,6 +196,20 @@ mod tests {
         let xml = String::from_utf8(out.into_bytes()).expect("utf-8");
         assert!(roxmltree::Document::parse(&xml).is_ok(), "{xml:?}");
         assert!(xml.contains("bad \u{FFFD}"), "{xml:?}");
+    }
+
+    #[test]
+    fn each_envelope_carries_its_own_server_version_even_when_versions_alternate() {
+        let v = |major, version| ServerVersionInfo { major, minor: 1, major_build: 2, minor_build: 3, version };
+        for (major, version) in [(15, "V2018_01_08"), (14, "Exchange2010"), (15, "V2018_01_08")] {
+            let xml = String::from_utf8(envelope(Some(v(major, version)), |_| {})).expect("utf-8");
+            let want = format!(
+                r#"<h:ServerVersionInfo MajorVersion="{major}" MinorVersion="1" MajorBuildNumber="2" MinorBuildNumber="3" Version="{version}""#
+            );
+            assert!(xml.contains(&want), "{xml}");
+        }
+        let fault = String::from_utf8(envelope(None, |_| {})).expect("utf-8");
+        assert!(!fault.contains("ServerVersionInfo"), "{fault}");
     }
 
     #[test]
