@@ -137,18 +137,23 @@ pub(crate) fn handle(
         acting_as: acting_as.as_deref(),
         caller: &caller_name,
     });
-    tenant.journal.record(JournalEntry {
-        seq: 0,
-        operation,
-        caller: caller_name,
-        acting_as,
-        status,
-        response_code: code,
-        duration: started.elapsed() + injected.delay.unwrap_or_default(),
-        request_xml: String::from_utf8_lossy(body).into_owned(),
-        response_xml: String::from_utf8_lossy(&body_out).into_owned(),
-        violations,
-    });
+    tenant.journal.record(
+        JournalEntry {
+            seq: 0,
+            operation,
+            caller: caller_name,
+            acting_as,
+            status,
+            response_code: code,
+            duration: started.elapsed() + injected.delay.unwrap_or_default(),
+            request_xml: String::new(),
+            response_xml: String::new(),
+            violations,
+        },
+        // Copies, not text: turned into text only when the journal is read.
+        hyper::body::Bytes::copy_from_slice(body),
+        hyper::body::Bytes::copy_from_slice(&body_out),
+    );
     Answer { status, body: body_out, delay: injected.delay, reset: injected.reset }
 }
 

@@ -1,11 +1,14 @@
 //! The request journal: what came in, as whom, and what went out — bounded in memory.
 //!
 //! A ring of the last N entries (default 1,000): a long-running mock keeps a fixed amount of
-//! history, never a growing one.
+//! history, never a growing one. The request and response bodies are kept as bytes and turned
+//! into text only when the journal is read: recording is on every request's path, reading is not.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use hyper::body::Bytes;
 
 /// One request as the mock saw and answered it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -37,11 +40,29 @@ fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_micros() as u64)
 }
 
+/// An entry as kept: its XML fields empty, the bodies beside it as bytes.
+#[derive(Debug)]
+struct Recorded {
+    entry: JournalEntry,
+    request: Bytes,
+    response: Bytes,
+}
+
+impl Recorded {
+    fn to_entry(&self) -> JournalEntry {
+        JournalEntry {
+            request_xml: String::from_utf8_lossy(&self.request).into_owned(),
+            response_xml: String::from_utf8_lossy(&self.response).into_owned(),
+            ..self.entry.clone()
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Ring {
     capacity: usize,
     next_seq: u64,
-    entries: VecDeque<JournalEntry>,
+    entries: VecDeque<Recorded>,
 }
 
 /// A cheap-clone handle to a tenant's journal.
@@ -60,8 +81,9 @@ impl Journal {
         self.ring.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Appends an entry, dropping the oldest when full. Sets `seq`.
-    pub(crate) fn record(&self, mut entry: JournalEntry) {
+    /// Appends an entry with the request and response bodies, dropping the oldest when full.
+    /// Sets `seq`; the entry's `request_xml` and `response_xml` are filled from the bodies when read.
+    pub(crate) fn record(&self, mut entry: JournalEntry, request: Bytes, response: Bytes) {
         let mut ring = self.lock();
         if ring.capacity == 0 {
             return;
@@ -71,12 +93,12 @@ impl Journal {
         if ring.entries.len() == ring.capacity {
             ring.entries.pop_front();
         }
-        ring.entries.push_back(entry);
+        ring.entries.push_back(Recorded { entry, request, response });
     }
 
     /// The entries, oldest first.
     pub(crate) fn entries(&self) -> Vec<JournalEntry> {
-        self.lock().entries.iter().cloned().collect()
+        self.lock().entries.iter().map(Recorded::to_entry).collect()
     }
 
     /// Forgets every entry.
@@ -108,9 +130,17 @@ mod tests {
     fn journal_keeps_only_the_last_entries() {
         let j = Journal::new(2);
         for op in ["a", "b", "c"] {
-            j.record(entry(op));
+            j.record(entry(op), Bytes::new(), Bytes::new());
         }
         let ops: Vec<_> = j.entries().into_iter().map(|e| (e.seq, e.operation)).collect();
         assert_eq!(ops, vec![(2, "b".to_string()), (3, "c".to_string())]);
+    }
+
+    #[test]
+    fn bodies_are_read_back_as_text_lossily() {
+        let j = Journal::new(1);
+        j.record(entry("a"), Bytes::from_static(b"<req/>"), Bytes::from_static(b"<resp>\xff</resp>"));
+        let e = j.entries().pop().expect("one entry");
+        assert_eq!((e.request_xml.as_str(), e.response_xml.as_str()), ("<req/>", "<resp>\u{fffd}</resp>"));
     }
 }

@@ -5,7 +5,7 @@
 //! request atomic with respect to the others, which is what "exactly one concurrent UpdateItem
 //! wins" needs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::item::Item;
@@ -113,8 +113,12 @@ pub(crate) struct State {
     next_key: u64,
     /// The next ChangeKey counter; never reused, so a stale ChangeKey never matches again.
     next_change: u64,
-    /// Every item by key.
-    items: HashMap<u64, Item>,
+    /// Every item by key: the item with key `k` is at `k - 1`; a removed item leaves `None`
+    /// (keys are never reused). A slab rather than a hash map: one item is one slot, with no
+    /// hash table's spare capacity touched, so memory grows by the item and no more.
+    items: Vec<Option<Item>>,
+    /// How many slots of `items` hold an item.
+    live: usize,
     /// Per mailbox, per folder, the item keys in creation order.
     folders: Vec<[BTreeSet<u64>; FOLDER_COUNT]>,
     /// Bumped on every change, so the state file is written only when something changed.
@@ -126,7 +130,8 @@ impl State {
         State {
             next_key: 1,
             next_change: 1,
-            items: HashMap::new(),
+            items: Vec::new(),
+            live: 0,
             folders: vec![Default::default(); mailboxes],
             revision: 0,
         }
@@ -136,21 +141,30 @@ impl State {
     /// ChangeKey, so neither is ever handed out twice.
     pub(crate) fn restored(mailboxes: usize, next_key: u64, next_change: u64, items: Vec<(u64, Item)>) -> State {
         let mut state = State::new(mailboxes);
-        state.next_key = next_key.max(1);
+        let top = items.iter().map(|(k, _)| *k).max().unwrap_or(0);
+        state.next_key = next_key.max(top.saturating_add(1)).max(1);
         state.next_change = next_change.max(1);
+        // Keys index the slab, so it is as long as the highest key; removed items stay `None`.
+        state.items.resize_with(usize::try_from(state.next_key - 1).unwrap_or(0), || None);
         for (key, item) in items {
-            state.next_key = state.next_key.max(key.saturating_add(1));
+            let Some(slot) = Self::slot(key) else { continue };
             state.next_change = state.next_change.max(item.change.saturating_add(1));
             state.folders[item.mailbox as usize][item.folder.index()].insert(key);
-            state.items.insert(key, item);
+            if state.items[slot].replace(item).is_none() {
+                state.live += 1;
+            }
         }
         state
     }
 
     /// The counters and every item with its key, for the state file.
     pub(crate) fn export(&self) -> (u64, u64, Vec<(u64, Item)>) {
-        let mut items: Vec<(u64, Item)> = self.items.iter().map(|(k, v)| (*k, v.clone())).collect();
-        items.sort_unstable_by_key(|(k, _)| *k);
+        let items = self
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| item.as_ref().map(|item| (i as u64 + 1, item.clone())))
+            .collect();
         (self.next_key, self.next_change, items)
     }
 
@@ -174,8 +188,15 @@ impl State {
         self.next_key += 1;
         item.change = self.next_change();
         self.folders[item.mailbox as usize][item.folder.index()].insert(key);
-        self.items.insert(key, item);
+        debug_assert_eq!(self.items.len() as u64, key - 1, "keys are handed out in order");
+        self.items.push(Some(item));
+        self.live += 1;
         key
+    }
+
+    /// Where the item with this key lives in `items` (key 0 is never handed out).
+    fn slot(key: u64) -> Option<usize> {
+        usize::try_from(key.checked_sub(1)?).ok()
     }
 
     /// The key the next inserted item will get.
@@ -184,18 +205,19 @@ impl State {
     }
 
     pub(crate) fn get(&self, key: u64) -> Option<&Item> {
-        self.items.get(&key)
+        self.items.get(Self::slot(key)?)?.as_ref()
     }
 
     pub(crate) fn get_mut(&mut self, key: u64) -> Option<&mut Item> {
         self.revision += 1;
-        self.items.get_mut(&key)
+        self.items.get_mut(Self::slot(key)?)?.as_mut()
     }
 
     /// Removes an item for good.
     pub(crate) fn remove(&mut self, key: u64) -> Option<Item> {
         self.revision += 1;
-        let item = self.items.remove(&key)?;
+        let item = self.items.get_mut(Self::slot(key)?)?.take()?;
+        self.live -= 1;
         self.folders[item.mailbox as usize][item.folder.index()].remove(&key);
         Some(item)
     }
@@ -203,7 +225,9 @@ impl State {
     /// Moves an item to another folder of its mailbox, with a new ChangeKey.
     pub(crate) fn move_to(&mut self, key: u64, folder: FolderKind) -> bool {
         let change = self.next_change();
-        let Some(item) = self.items.get_mut(&key) else { return false };
+        let Some(item) = Self::slot(key).and_then(|i| self.items.get_mut(i)).and_then(Option::as_mut) else {
+            return false;
+        };
         let slots = &mut self.folders[item.mailbox as usize];
         slots[item.folder.index()].remove(&key);
         slots[folder.index()].insert(key);
@@ -224,7 +248,7 @@ impl State {
 
     /// How many items the tenant holds.
     pub(crate) fn len(&self) -> usize {
-        self.items.len()
+        self.live
     }
 
     /// Checks that the folder index and the items agree: every item is indexed once, in its own
@@ -235,7 +259,7 @@ impl State {
         for (mailbox, slots) in self.folders.iter().enumerate() {
             for (folder, keys) in FolderKind::ALL.into_iter().zip(slots) {
                 for key in keys {
-                    let item = self.items.get(key).ok_or(format!("key {key} indexed but not stored"))?;
+                    let item = self.get(*key).ok_or(format!("key {key} indexed but not stored"))?;
                     if item.mailbox as usize != mailbox || item.folder != folder {
                         return Err(format!(
                             "item {key} indexed in mailbox {mailbox} {folder:?}, but is in mailbox {} {:?}",
@@ -249,8 +273,9 @@ impl State {
                 indexed += keys.len();
             }
         }
-        if indexed != self.items.len() {
-            return Err(format!("{} items stored but {indexed} indexed", self.items.len()));
+        let stored = self.items.iter().flatten().count();
+        if indexed != stored || stored != self.live {
+            return Err(format!("{stored} items stored ({} counted) but {indexed} indexed", self.live));
         }
         Ok(())
     }

@@ -200,12 +200,16 @@ fn create(
         associated: None,
     };
     let item = new_item(ctx, mailbox, folder, ItemKind::CalendarItem, fields, server);
-    let key = ctx.state.insert(item.clone());
+    let key = ctx.state.insert(item);
+    let stored = ctx.state.get(key).expect("inserted just above");
+    // The answer carries only the ItemId (mailbox, key, kind, ChangeKey): copy those, not the
+    // fields — this is on the path of every CreateItem.
+    let identity = Item { fields: ItemFields::default(), server: ServerFields::default(), ..*stored };
     if sends {
-        send_requests(ctx, mailbox, &item, send == SendMeetingInvitations::SendToAllAndSaveCopy);
+        let meeting = stored.clone();
+        send_requests(ctx, mailbox, &meeting, send == SendMeetingInvitations::SendToAllAndSaveCopy);
     }
-    let item = ctx.state.get(key).cloned().unwrap_or(item);
-    Ok(Created { key, item })
+    Ok(Created { key, item: identity })
 }
 
 pub(crate) fn new_item(

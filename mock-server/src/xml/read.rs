@@ -212,8 +212,13 @@ pub(crate) fn in_sequence<'a, 'i>(
     let mut out = Vec::new();
     for child in elements(parent) {
         let name = child.tag_name().name();
-        let found =
-            if child.tag_name().namespace() == Some(uri) { order.iter().position(|n| *n == name) } else { None };
+        // Only a name at or after `next` is accepted, so the search starts there (the schema's
+        // orders are long and this runs for every element of every request).
+        let found = if child.tag_name().namespace() == Some(uri) {
+            order.get(next..).and_then(|rest| rest.iter().position(|n| *n == name)).map(|i| i + next)
+        } else {
+            None
+        };
         match found {
             Some(i) if i >= next => {
                 next = if repeatable.contains(&name) { i } else { i + 1 };
