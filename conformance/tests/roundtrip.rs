@@ -280,24 +280,9 @@ fn build(spec: &Spec, case: u64) -> Option<Appointment> {
     b.build().ok()
 }
 
-/// **Known mock bug, tolerated here only on the read-back side** (the stored side is compared
-/// exactly, so the client's writer is still held to CR surviving): ews-mock writes CR in response
-/// text literally (`mock-server/src/xml/write.rs`, `XmlOut::text` uses `partial_escape`, which
-/// leaves CR alone), so the client's parser reads it as LF. Set to `false` when the mock writes
-/// `&#13;`; `a_carriage_return_survives_the_mocks_answer` (ignored until then) shows the bug.
-const MOCK_WRITES_RAW_CR: bool = true;
-
-/// CR LF and lone CR as an XML parser reads them from literal text (XML 1.0 §2.11).
-fn xml_line_ends(s: &str) -> String {
-    s.replace("\r\n", "\n").replace('\r', "\n")
-}
-
-/// Text equality, allowing only the mock's known CR loss (see [`MOCK_WRITES_RAW_CR`]). Both sides
-/// are normalised because roxmltree 0.20 (the client's parser) normalises CR unevenly: it keeps a
-/// lone CR that is followed by an entity reference (`\r&lt;` reads as `"\r<"`), against XML 1.0
-/// §2.11, while it turns other CRs into LF.
+/// Text equality. The mock writes CR as `&#13;`, so text comes back exactly as it was sent.
 fn same_text(sent: Option<&str>, read: Option<&str>) -> bool {
-    sent == read || (MOCK_WRITES_RAW_CR && sent.map(xml_line_ends) == read.map(xml_line_ends))
+    sent == read
 }
 
 /// Differences between what was sent and what came back, one line each.
@@ -412,12 +397,10 @@ proptest! {
     }
 }
 
-/// The mock bug behind [`MOCK_WRITES_RAW_CR`], on its own: a subject with CR LF is stored with its
-/// CR (the client sends `&#13;`), but GetItem's answer carries the CR literally, so any XML client
-/// reads LF. Expected (XML 1.0 §2.11; Exchange's .NET writer escapes CR in text as `&#xD;`):
-/// `<t:Subject>a&#xD;\nb</t:Subject>` or equivalent.
+/// A subject with CR LF survives both ways: the client sends CR as `&#13;`, the mock stores it and
+/// answers it as `&#13;` (as Exchange's .NET writer writes `&#xD;`), so no parser turns it into LF
+/// (XML 1.0 §2.11).
 #[test]
-#[ignore = "ews-mock bug: CR in response text is written literally (XmlOut::text); remove when fixed"]
 fn a_carriage_return_survives_the_mocks_answer() {
     let w = world();
     let start = Utc.with_ymd_and_hms(2026, 3, 5, 17, 0, 0).single().expect("valid");

@@ -151,8 +151,8 @@ pub(crate) fn handle(
             violations,
         },
         // Copies, not text: turned into text only when the journal is read.
-        hyper::body::Bytes::copy_from_slice(body),
-        hyper::body::Bytes::copy_from_slice(&body_out),
+        crate::journal::clip(body),
+        crate::journal::clip(&body_out),
     );
     Answer { status, body: body_out, delay: injected.delay, reset: injected.reset }
 }

@@ -107,6 +107,24 @@ impl Journal {
     }
 }
 
+/// The most of one body an entry keeps. The ring bounds the number of entries; this bounds each,
+/// so the journal stays within `capacity × 2 × 64 KiB` however large the requests are.
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
+
+/// A copy of `body` for the journal: whole up to [`BODY_LIMIT`], else its start and a note of
+/// its full length.
+pub(crate) fn clip(body: &[u8]) -> Bytes {
+    if body.len() <= BODY_LIMIT {
+        return Bytes::copy_from_slice(body);
+    }
+    let mut kept = Vec::with_capacity(BODY_LIMIT + 80);
+    kept.extend_from_slice(&body[..BODY_LIMIT]);
+    kept.extend_from_slice(
+        format!("\n<!-- ews-mock journal: cut at {BODY_LIMIT} of {} bytes -->", body.len()).as_bytes(),
+    );
+    Bytes::from(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +142,15 @@ mod tests {
             response_xml: String::new(),
             violations: Vec::new(),
         }
+    }
+
+    #[test]
+    fn large_bodies_are_clipped_with_a_note_of_their_length() {
+        let big = vec![b'x'; BODY_LIMIT + 10];
+        let clipped = clip(&big);
+        assert!(clipped.len() < BODY_LIMIT + 100);
+        assert!(String::from_utf8_lossy(&clipped).ends_with(&format!("of {} bytes -->", BODY_LIMIT + 10)));
+        assert_eq!(clip(b"small"), Bytes::from_static(b"small"));
     }
 
     #[test]

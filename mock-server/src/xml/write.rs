@@ -1,9 +1,11 @@
 //! Helpers that write EWS responses with fixed prefixes `s:`, `m:` and `t:`.
 //!
 //! Every response is written straight into one growing `Vec<u8>`, byte for byte as quick-xml's
-//! `Writer` writes it (attribute values fully escaped, text `<>&` only, `<a/>` with no space):
-//! this is on every request's path, and building quick-xml events cost an allocation per
-//! element. A test below checks the output against quick-xml's.
+//! `Writer` writes it (attribute values fully escaped, text `<>&` only, `<a/>` with no space),
+//! with quick-xml doing the escaping: this is on every request's path, and building quick-xml
+//! events cost an allocation per element (the benchmark measured it). A test below checks the
+//! output against quick-xml's `Writer`. Beyond quick-xml, CR (and TAB/LF in attribute values) is
+//! written as a character reference, so it survives a parser's whitespace normalisation.
 
 use crate::ns;
 use crate::profile::ServerVersionInfo;
@@ -13,42 +15,40 @@ pub(crate) struct XmlOut {
     buf: Vec<u8>,
 }
 
-/// Appends `text`, replacing the characters `escape` selects with their entity references.
-fn push_escaped(buf: &mut Vec<u8>, text: &str, escape: impl Fn(u8) -> bool) {
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if escape(b) {
-            buf.extend_from_slice(&bytes[from..i]);
-            buf.extend_from_slice(match b {
-                b'<' => b"&lt;",
-                b'>' => b"&gt;",
-                b'&' => b"&amp;",
-                b'\'' => b"&apos;",
-                _ => b"&quot;",
-            });
-            from = i + 1;
-        }
-    }
-    buf.extend_from_slice(&bytes[from..]);
+/// Whether a byte must be escaped: in attribute values `<>&'"`, in character data `<>&` (quotes
+/// stay readable there, as Exchange writes them).
+#[inline]
+fn needs_escape(b: u8, attribute: bool) -> bool {
+    matches!(b, b'<' | b'>' | b'&') || (attribute && matches!(b, b'\'' | b'"'))
 }
 
 /// Appends `text` made XML-safe and escaped. The common case — printable ASCII with nothing to
-/// escape, such as ids, namespaces and numbers — is one copy.
-fn push_text(buf: &mut Vec<u8>, text: &str, escape: impl Fn(u8) -> bool + Copy) {
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b) && !escape(b)) {
+/// escape, such as ids, namespaces and numbers — is one copy; anything else is escaped by
+/// quick-xml, plus the whitespace a parser would otherwise normalise away: CR everywhere (it
+/// becomes LF when read), and TAB and LF in attribute values (they become spaces). .NET writes
+/// them as character references too.
+fn push_text(buf: &mut Vec<u8>, text: &str, attribute: bool) {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b) && !needs_escape(b, attribute)) {
         buf.extend_from_slice(text.as_bytes());
-    } else {
-        push_escaped(buf, &xml_safe(text), escape);
+        return;
     }
-}
-
-fn in_attribute(b: u8) -> bool {
-    matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"')
-}
-
-fn in_text(b: u8) -> bool {
-    matches!(b, b'<' | b'>' | b'&')
+    let safe = xml_safe(text);
+    let escaped = if attribute {
+        quick_xml::escape::escape(safe.as_ref())
+    } else {
+        quick_xml::escape::partial_escape(safe.as_ref())
+    };
+    for c in escaped.chars() {
+        match c {
+            '\r' => buf.extend_from_slice(b"&#13;"),
+            '\n' if attribute => buf.extend_from_slice(b"&#10;"),
+            '\t' if attribute => buf.extend_from_slice(b"&#9;"),
+            c => {
+                let mut utf8 = [0u8; 4];
+                buf.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+    }
 }
 
 impl XmlOut {
@@ -66,7 +66,7 @@ impl XmlOut {
             self.buf.push(b' ');
             self.buf.extend_from_slice(k.as_bytes());
             self.buf.extend_from_slice(b"=\"");
-            push_text(&mut self.buf, v, in_attribute);
+            push_text(&mut self.buf, v, true);
             self.buf.push(b'"');
         }
     }
@@ -92,8 +92,7 @@ impl XmlOut {
 
     /// Writes escaped character data.
     pub(crate) fn text(&mut self, text: &str) {
-        // Only `<`, `>` and `&` need escaping in character data; quotes stay readable, as Exchange writes them.
-        push_text(&mut self.buf, text, in_text);
+        push_text(&mut self.buf, text, false);
     }
 
     /// Writes `<name>text</name>`.
@@ -210,6 +209,18 @@ mod tests {
         }
         let fault = String::from_utf8(envelope(None, |_| {})).expect("utf-8");
         assert!(!fault.contains("ServerVersionInfo"), "{fault}");
+    }
+
+    #[test]
+    fn carriage_returns_survive_and_attribute_whitespace_is_kept() {
+        let mut out = XmlOut::new();
+        out.leaf_with("a", &[("v", "x\ty\nz\r")], "line 1\r\nline 2\t<end>");
+        let xml = String::from_utf8(out.into_bytes()).expect("utf-8");
+        assert!(xml.contains(r#"v="x&#9;y&#10;z&#13;""#), "{xml}");
+        assert!(xml.contains("line 1&#13;\nline 2\t&lt;end&gt;"), "{xml}");
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+        assert_eq!(doc.root_element().text(), Some("line 1\r\nline 2\t<end>"));
+        assert_eq!(doc.root_element().attribute("v"), Some("x\ty\nz\r"));
     }
 
     #[test]
