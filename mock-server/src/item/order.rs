@@ -3,8 +3,7 @@
 //! `xs:sequence` means children must come in this order; requests are checked against it and
 //! responses are written in it. Source: `../shared/protocol/protocol.md` §7.
 
-/// `t:ItemType`, 71 elements.
-pub(crate) const ITEM: &[&str] = &[
+const ITEM_TYPE: [&str; 71] = [
     "MimeContent",
     "ItemId",
     "ParentFolderId",
@@ -78,79 +77,11 @@ pub(crate) const ITEM: &[&str] = &[
     "InferenceClassification",
 ];
 
-/// `t:CalendarItemType`: `t:ItemType` followed by these 55 elements.
-pub(crate) const CALENDAR_ITEM: &[&str] = &[
-    "MimeContent",
-    "ItemId",
-    "ParentFolderId",
-    "ItemClass",
-    "Subject",
-    "Sensitivity",
-    "Body",
-    "Attachments",
-    "DateTimeReceived",
-    "Size",
-    "Categories",
-    "Importance",
-    "InReplyTo",
-    "IsSubmitted",
-    "IsDraft",
-    "IsFromMe",
-    "IsResend",
-    "IsUnmodified",
-    "InternetMessageHeaders",
-    "DateTimeSent",
-    "DateTimeCreated",
-    "ResponseObjects",
-    "ReminderDueBy",
-    "ReminderIsSet",
-    "ReminderNextTime",
-    "ReminderMinutesBeforeStart",
-    "DisplayCc",
-    "DisplayTo",
-    "DisplayBcc",
-    "HasAttachments",
-    "ExtendedProperty",
-    "Culture",
-    "EffectiveRights",
-    "LastModifiedName",
-    "LastModifiedTime",
-    "IsAssociated",
-    "WebClientReadFormQueryString",
-    "WebClientEditFormQueryString",
-    "ConversationId",
-    "UniqueBody",
-    "Flag",
-    "StoreEntryId",
-    "InstanceKey",
-    "NormalizedBody",
-    "EntityExtractionResult",
-    "PolicyTag",
-    "ArchiveTag",
-    "RetentionDate",
-    "Preview",
-    "RightsManagementLicenseData",
-    "PredictedActionReasons",
-    "IsClutter",
-    "BlockStatus",
-    "HasBlockedImages",
-    "TextBody",
-    "IconIndex",
-    "SearchKey",
-    "SortKey",
-    "Hashtags",
-    "Mentions",
-    "MentionedMe",
-    "MentionsPreview",
-    "MentionsEx",
-    "AppliedHashtags",
-    "AppliedHashtagsPreview",
-    "Likes",
-    "LikesPreview",
-    "PendingSocialActivityTagIds",
-    "AtAllMention",
-    "CanDelete",
-    "InferenceClassification",
+/// `t:ItemType`, 71 elements.
+pub(crate) const ITEM: &[&str] = &ITEM_TYPE;
+
+/// `t:CalendarItemType`'s extension of ItemType.
+const CALENDAR_EXTENSION: [&str; 55] = [
     "UID",
     "RecurrenceId",
     "DateTimeStamp",
@@ -207,3 +138,25 @@ pub(crate) const CALENDAR_ITEM: &[&str] = &[
     "CalendarActivityData",
     "DoNotForwardMeeting",
 ];
+
+/// `t:CalendarItemType`: `t:ItemType` followed by its 55 own elements.
+pub(crate) const CALENDAR_ITEM: &[&str] = &concat::<71, 55, 126>(ITEM_TYPE, CALENDAR_EXTENSION);
+
+/// `a` followed by `b`, at compile time (`C` must be `A + B`).
+const fn concat<const A: usize, const B: usize, const C: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; C] {
+    assert!(A + B == C, "C must be A + B");
+    let mut out = [""; C];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < C {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
