@@ -3,7 +3,8 @@
 //! A `Service` is a cheap-clone handle over `Arc<Inner>`; it holds no impersonation state.
 //! Impersonation is a value: [`Service::impersonate`] returns a [`Mailbox`] handle, and many of
 //! them can be used at once without touching each other (unlike EWSMA's mutable
-//! `ImpersonatedUserId`). Only ErrorServerBusy faults are retried, honouring BackOffMilliseconds
+//! `ImpersonatedUserId`). Only ErrorServerBusy is retried — as a fault, or in every response
+//! message of an HTTP 200 answer — honouring BackOffMilliseconds
 //! within the [`RetryPolicy`] budget; sleeping uses `tokio::time`, so tests can pause time.
 
 use std::sync::Arc;
@@ -239,21 +240,42 @@ impl Service {
         let mut waited = Duration::ZERO;
         loop {
             attempts += 1;
-            match self.post_once::<O>(body.clone(), anchor).await {
-                Err(Error::Fault(fault)) if fault.response_code == Some(ResponseCode::ErrorServerBusy) => {
-                    let back_off = fault.back_off().unwrap_or(policy.default_back_off);
-                    if attempts >= policy.max_attempts || waited + back_off > policy.max_total_wait {
-                        return Err(Error::Fault(fault));
-                    }
-                    tokio::time::sleep(back_off).await;
-                    waited += back_off;
+            let (result, busy) = self.post_once::<O>(body.clone(), anchor).await;
+            let back_off = match (&result, busy) {
+                (Err(Error::Fault(fault)), _) if fault.response_code == Some(ResponseCode::ErrorServerBusy) => {
+                    fault.back_off()
                 }
-                other => return other,
+                // ErrorServerBusy in every response message (HTTP 200): throttled just the same.
+                (Ok(_), Some(back_off)) => back_off,
+                _ => return result,
+            };
+            let back_off = back_off.unwrap_or(policy.default_back_off);
+            if attempts >= policy.max_attempts || waited + back_off > policy.max_total_wait {
+                return result;
             }
+            tokio::time::sleep(back_off).await;
+            waited += back_off;
         }
     }
 
-    async fn post_once<O: Operation>(&self, body: Vec<u8>, anchor: Option<&str>) -> Result<O::Response> {
+    /// One POST: the parsed answer, and — when every response message is ErrorServerBusy — the
+    /// back-off it asks for.
+    async fn post_once<O: Operation>(
+        &self,
+        body: Vec<u8>,
+        anchor: Option<&str>,
+    ) -> (Result<O::Response>, Option<Option<Duration>>) {
+        match self.post_text::<O>(body, anchor).await {
+            Ok((status, text, challenge)) => {
+                let busy = if status == 200 { soap::busy_messages(&text) } else { None };
+                (Self::read::<O>(status, text, challenge), busy)
+            }
+            Err(e) => (Err(e), None),
+        }
+    }
+
+    /// Sends the request; the status, body and `WWW-Authenticate` challenges of the answer.
+    async fn post_text<O: Operation>(&self, body: Vec<u8>, anchor: Option<&str>) -> Result<(u16, String, String)> {
         let inner = &self.inner;
         let mut request = inner
             .http
@@ -279,17 +301,21 @@ impl Service {
             .collect::<Vec<_>>()
             .join(", ");
         let text = response.text().await?;
-        // 200 carries the response; 500 carries a SOAP fault (EWSMA reads faults only on 500).
-        let soap = status.is_success() || (status.as_u16() == 500 && text.trim_start().starts_with('<'));
-        if soap {
+        Ok((status.as_u16(), text, challenge))
+    }
+
+    /// Reads an answer: 200 carries the response, 500 a SOAP fault (EWSMA reads faults only on
+    /// 500); anything else, or a 500 that is no SOAP envelope (an IIS error page), is an HTTP error.
+    fn read<O: Operation>(status: u16, text: String, challenge: String) -> Result<O::Response> {
+        let success = (200..300).contains(&status);
+        if success || (status == 500 && text.trim_start().starts_with('<')) {
             match soap::read_response(&text, O::NAME, O::parse_response) {
-                // A 500 that is not a SOAP envelope (an IIS error page) is an HTTP error.
-                Err(Error::Xml(_)) if !status.is_success() => {}
+                Err(Error::Xml(_)) if !success => {}
                 other => return other,
             }
         }
         Err(Error::Http(Box::new(HttpError {
-            status: status.as_u16(),
+            status,
             challenge: (!challenge.is_empty()).then_some(challenge),
             body: text,
         })))

@@ -71,6 +71,26 @@ pub(crate) fn read_response<T>(xml: &str, operation: &str, parse: impl FnOnce(No
     parse(first)
 }
 
+/// When every response message of an answer is ErrorServerBusy (Exchange Online's form of
+/// throttling inside HTTP 200, e.g. `ConcurrentSyncCalls`), the largest BackOffMilliseconds among
+/// them (`Some(None)` when none carries one); `None` otherwise, including for faults.
+pub(crate) fn busy_messages(xml: &str) -> Option<Option<std::time::Duration>> {
+    let doc = Document::parse(xml).ok()?;
+    let messages = doc.descendants().find(|n| is(*n, ns::MESSAGES, "ResponseMessages"))?;
+    let mut back_off = None;
+    let mut any = false;
+    for message in elements(messages) {
+        any = true;
+        let code = child(message, ns::MESSAGES, "ResponseCode").map(text)?;
+        if code.trim() != "ErrorServerBusy" {
+            return None;
+        }
+        let wait = child(message, ns::MESSAGES, "MessageXml").map(MessageXml::parse).and_then(|m| m.back_off());
+        back_off = back_off.max(wait);
+    }
+    any.then_some(back_off)
+}
+
 /// Reads `s:Fault`.
 pub(crate) fn parse_fault(fault: Node) -> Fault {
     let plain = |name: &str| elements(fault).find(|n| n.tag_name().name() == name).map(|n| text(n).to_owned());

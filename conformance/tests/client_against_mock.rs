@@ -253,3 +253,36 @@ async fn calendar_view_pages_through_every_item_in_the_window() {
     assert_eq!(starts, (0..5).map(|i| start() + Duration::days(i)).collect::<Vec<_>>());
     assert!(items.iter().all(|i| i.fields.subject.as_deref() == Some("Tennis lesson")));
 }
+
+/// Two injected ErrorServerBusy answers — one as a SOAP fault, one in the response message of an
+/// HTTP 200 — are waited out with their BackOffMilliseconds, and the third attempt saves the
+/// appointment exactly once.
+#[tokio::test]
+async fn server_busy_in_both_forms_is_retried_until_the_save_succeeds() {
+    use ews_mock::{FaultAction, FaultRule};
+    let mock = MockEws::start();
+    mock.inject(FaultRule::new(FaultAction::ServerBusyFault { back_off_ms: 20 }).operation("CreateItem").times(1));
+    mock.inject(FaultRule::new(FaultAction::ServerBusyMessage { back_off_ms: 20 }).operation("CreateItem").times(1));
+    let alfred = service(&mock, "svc-calendar@contoso.com").impersonate(smtp(ALFRED));
+    let started = std::time::Instant::now();
+    let saved = alfred.save(tennis_lesson(start()).expect("valid")).await.expect("saved after two busy answers");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(40), "both back-offs were honoured");
+    let codes: Vec<String> = mock.received_requests().into_iter().map(|e| e.response_code).collect();
+    assert_eq!(codes, ["ErrorServerBusy", "ErrorServerBusy", "NoError"]);
+    let stored = mock.items(ALFRED, FolderKind::Calendar);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].id, saved.item_id().id);
+}
+
+/// Beyond the attempt budget the busy answer is returned as it is: as the fault, or as the
+/// per-item error inside the response.
+#[tokio::test]
+async fn server_busy_beyond_the_budget_reaches_the_caller() {
+    use ews_mock::{FaultAction, FaultRule};
+    let mock = MockEws::start();
+    mock.inject(FaultRule::new(FaultAction::ServerBusyMessage { back_off_ms: 5 }).operation("CreateItem"));
+    let alfred = service(&mock, "svc-calendar@contoso.com").impersonate(smtp(ALFRED));
+    let err = alfred.save(tennis_lesson(start()).expect("valid")).await.expect_err("always busy");
+    assert!(err.to_string().contains("ErrorServerBusy"), "{err}");
+    assert!(mock.items(ALFRED, FolderKind::Calendar).is_empty());
+}
