@@ -70,7 +70,7 @@ pub struct CanonError(#[from] roxmltree::Error);
 /// assert_eq!(ews_conformance::canon(a).unwrap(), ews_conformance::canon(b).unwrap());
 /// ```
 pub fn canon(xml: &str) -> Result<String, CanonError> {
-    let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 10_000_000 };
+    let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 10_000_000, ..Default::default() };
     let doc = Document::parse_with_options(xml, options)?;
     let mut c = Canon::default();
     c.collect_namespaces(doc.root_element());

@@ -177,7 +177,7 @@ fn answer(
     })?;
     crate::limits::check_shape(body, &settings.limits)?;
     let nodes_limit = settings.limits.max_xml_nodes;
-    let options = ParsingOptions { allow_dtd: false, nodes_limit };
+    let options = ParsingOptions { allow_dtd: false, nodes_limit, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(text, options).map_err(|e| {
         let (line, col, violation) = crate::xml::diagnose::describe(&e, text, nodes_limit);
         Fault::schema(line, col, violation)

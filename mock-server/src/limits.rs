@@ -73,11 +73,12 @@ pub(crate) const MIN_HEADER_BYTES: usize = 8192;
 pub(crate) fn check_shape(xml: &[u8], limits: &Limits) -> Result<(), Fault> {
     let mut depth = 0usize;
     let mut i = 0usize;
-    while let Some(found) = xml[i..].iter().position(|b| *b == b'<') {
+    // memchr jumps over text and quoted values: this scan runs on every request.
+    while let Some(found) = memchr::memchr(b'<', &xml[i..]) {
         let start = i + found;
         let rest = &xml[start..];
         let skip_to = |from: usize, end: &[u8]| -> Option<usize> {
-            xml[from..].windows(end.len()).position(|w| w == end).map(|p| from + p + end.len())
+            memchr::memmem::find(&xml[from..], end).map(|p| from + p + end.len())
         };
         let next = if rest.starts_with(b"<!--") {
             skip_to(start + 4, b"-->")
@@ -131,20 +132,18 @@ pub(crate) fn check_shape(xml: &[u8], limits: &Limits) -> Result<(), Fault> {
 /// values (attributes, namespace declarations included) it holds; `None` if it never ends.
 fn start_tag(xml: &[u8], from: usize) -> Option<(usize, usize)> {
     let mut attributes = 0usize;
-    let mut quote: Option<u8> = None;
-    for (offset, &b) in xml[from..].iter().enumerate() {
-        match quote {
-            Some(q) if b == q => {
-                quote = None;
+    let mut at = from;
+    loop {
+        let found = at + memchr::memchr3(b'"', b'\'', b'>', &xml[at..])?;
+        match xml[found] {
+            b'>' => return Some((found, attributes)),
+            quote => {
+                // A quoted value may hold `>`: jump to its closing quote.
+                at = found + 1 + memchr::memchr(quote, &xml[found + 1..])? + 1;
                 attributes += 1;
             }
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => return Some((from + offset, attributes)),
-            None => {}
         }
     }
-    None
 }
 
 /// A schema-validation fault at byte `offset`, positioned as .NET counts (from 1).
