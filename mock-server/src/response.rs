@@ -41,6 +41,11 @@ impl MessageError {
 /// One response message: the operation's payload on success, or an error.
 pub(crate) type Message<T> = Result<T, MessageError>;
 
+/// The code to record for a response: the first message's error code, or NoError.
+pub(crate) fn first_error<'a, T: 'a>(messages: impl IntoIterator<Item = &'a Message<T>>) -> ResponseCode {
+    messages.into_iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+}
+
 /// Writes `<m:{element} ResponseClass=…>` with its standard children, then `body` for the payload.
 ///
 /// On error, `body` still runs with `None` so operations whose message type requires a

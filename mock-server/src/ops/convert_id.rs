@@ -182,7 +182,7 @@ impl Operation for ConvertId {
     }
 
     fn summary((_, messages): &ConvertIdResponse) -> ResponseCode {
-        messages.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(messages)
     }
 }
 

@@ -138,7 +138,7 @@ impl Operation for CreateItem {
     }
 
     fn summary(response: &CreateItemResponse) -> ResponseCode {
-        response.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(response)
     }
 }
 

@@ -141,7 +141,7 @@ impl Operation for DeleteItem {
     }
 
     fn summary(response: &DeleteItemResponse) -> ResponseCode {
-        response.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(response)
     }
 }
 

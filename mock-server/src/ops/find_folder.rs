@@ -171,7 +171,7 @@ impl Operation for FindFolder {
     }
 
     fn summary((_, messages): &FindFolderResponse) -> ResponseCode {
-        messages.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(messages)
     }
 }
 

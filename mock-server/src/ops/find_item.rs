@@ -250,7 +250,7 @@ impl Operation for FindItem {
     }
 
     fn summary(response: &FindItemResponse) -> ResponseCode {
-        response.messages.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(&response.messages)
     }
 }
 

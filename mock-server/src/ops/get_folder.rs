@@ -285,7 +285,7 @@ impl Operation for GetFolder {
     }
 
     fn summary((_, messages): &Self::Response) -> ResponseCode {
-        messages.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(messages)
     }
 }
 

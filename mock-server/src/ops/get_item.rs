@@ -96,7 +96,7 @@ impl Operation for GetItem {
     }
 
     fn summary(response: &GetItemResponse) -> ResponseCode {
-        response.messages.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(&response.messages)
     }
 }
 

@@ -264,7 +264,7 @@ impl Operation for UpdateItem {
     }
 
     fn summary(response: &UpdateItemResponse) -> ResponseCode {
-        response.iter().find_map(|m| m.as_ref().err().map(|e| e.code)).unwrap_or(ResponseCode::NoError)
+        crate::response::first_error(response)
     }
 }
 
